@@ -1,0 +1,7 @@
+// Package apply talks to the cluster on behalf of a sync: server-side apply
+// under one field manager, server-side dry-run to predict what an apply
+// would change (the basis of sync status), and deletes. It owns Argo CD's
+// tracking: every applied object carries the
+// `argocd.argoproj.io/tracking-id` annotation, and nothing without this
+// application's tracking id is ever deleted by a prune.
+package apply

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"flotilla.dev/flotilla/internal/controller"
+)
+
+func newControllerCmd(opts *options) *cobra.Command {
+	var c controller.Options
+	var development bool
+	cmd := &cobra.Command{
+		Use:   "controller",
+		Short: "Run the controller that reconciles Applications",
+		Long: `Run the controller: it watches Argo CD Applications in one namespace,
+fetches their sources from git, applies them with server-side apply, and
+writes sync and health status back, as Argo CD's application controller does.`,
+		Example: `  # reconcile the Applications in namespace argocd of the current context
+  flotilla controller
+
+  # against a given cluster, polling git every minute
+  flotilla controller --kubeconfig ./kubeconfig -n argocd --poll-interval 1m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctrl.SetLogger(zap.New(zap.UseDevMode(development), zap.WriteTo(opts.err)))
+			cfg, err := opts.restConfig()
+			if err != nil {
+				return err
+			}
+			c.Namespace = opts.appNamespace()
+			if c.CacheDir == "" {
+				c.CacheDir = defaultCacheDir()
+			}
+			mgr, err := controller.NewManager(cfg, c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(opts.err, "flotilla controller: reconciling Applications in namespace %s\n", c.Namespace)
+			if err := mgr.Start(cmd.Context()); err != nil {
+				return fmt.Errorf("controller: %w", err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.CacheDir, "cache-dir", "", "where fetched repositories are kept (default: $XDG_CACHE_HOME/flotilla or ~/.cache/flotilla)")
+	f.DurationVar(&c.PollInterval, "poll-interval", controller.DefaultPollInterval, "how often git sources are polled for new commits")
+	f.DurationVar(&c.SelfHealBackoff, "self-heal-backoff", controller.DefaultSelfHealBackoff, "least time between two self-heal syncs of one app")
+	f.IntVar(&c.Workers, "workers", 4, "Applications reconciled in parallel")
+	f.BoolVar(&c.LeaderElection, "leader-elect", true, "elect a leader so only one replica reconciles")
+	f.StringVar(&c.MetricsAddr, "metrics-addr", ":8080", `address of the Prometheus metrics endpoint ("0" disables)`)
+	f.StringVar(&c.HealthAddr, "health-addr", ":8081", `address of the /healthz and /readyz endpoints ("0" disables)`)
+	f.BoolVar(&development, "dev-log", false, "human-readable logs instead of JSON")
+	return cmd
+}
+
+func defaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "flotilla")
+	}
+	return filepath.Join(os.TempDir(), "flotilla-cache")
+}
+

@@ -1,0 +1,22 @@
+package controller
+
+// Annotations and finalizers the controller honours on Applications.
+const (
+	// RefreshAnnotation asks for a refresh ("normal" or "hard"); it is
+	// removed once the refresh is done.
+	RefreshAnnotation = "argocd.argoproj.io/refresh"
+	// ResourcesFinalizer cascades deletion to the managed objects.
+	ResourcesFinalizer = "resources-finalizer.argocd.argoproj.io"
+	// ResourcesFinalizerForeground is ResourcesFinalizer with foreground
+	// propagation.
+	ResourcesFinalizerForeground = "resources-finalizer.argocd.argoproj.io/foreground"
+	// ResourcesFinalizerBackground is ResourcesFinalizer with background
+	// propagation.
+	ResourcesFinalizerBackground = "resources-finalizer.argocd.argoproj.io/background"
+)
+
+// InClusterServer is the destination server of the local cluster.
+const InClusterServer = "https://kubernetes.default.svc"
+
+// InClusterName is the destination name of the local cluster.
+const InClusterName = "in-cluster"

@@ -1,0 +1,193 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/health"
+	"flotilla.dev/flotilla/internal/object"
+	flsync "flotilla.dev/flotilla/internal/sync"
+)
+
+// comparison is desired vs live for one Application.
+type comparison struct {
+	revisions  []string
+	desired    []*unstructured.Unstructured
+	prunable   []*unstructured.Unstructured
+	resources  []v1alpha1.ResourceStatus
+	syncStatus v1alpha1.SyncStatusCode
+	health     health.Status
+	// errs are per-object problems that make the comparison unreliable.
+	errs []string
+}
+
+// prepare sets the default namespace and the tracking id on every desired
+// object. It fails on a kind the cluster does not serve, unless a CRD in the
+// same set defines it.
+func (r *Reconciler) prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured) error {
+	crdScopes := definedKinds(objs)
+	var errs []string
+	for _, u := range objs {
+		namespaced, err := r.isNamespaced(u, crdScopes)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		switch {
+		case !namespaced:
+			u.SetNamespace("")
+		case u.GetNamespace() == "":
+			u.SetNamespace(app.Spec.Destination.Namespace)
+		}
+		if namespaced && u.GetNamespace() == "" {
+			errs = append(errs, fmt.Sprintf("%s %s is namespaced but neither it nor the destination names a namespace", u.GetKind(), u.GetName()))
+			continue
+		}
+		apply.SetTracking(u, instanceName(app))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func (r *Reconciler) isNamespaced(u *unstructured.Unstructured, crdScopes map[schema.GroupKind]bool) (bool, error) {
+	gvk := u.GroupVersionKind()
+	namespaced, err := r.Cluster.Namespaced(gvk.GroupKind(), gvk.Version)
+	if errors.Is(err, apply.ErrUnknownKind) {
+		if ns, ok := crdScopes[gvk.GroupKind()]; ok {
+			return ns, nil
+		}
+		return false, fmt.Errorf("%s %s: the cluster does not know kind %s in %s", u.GetKind(), u.GetName(), gvk.Kind, gvk.GroupVersion())
+	}
+	return namespaced, err
+}
+
+// definedKinds returns the kinds defined by CRDs among objs, with whether
+// each is namespaced.
+func definedKinds(objs []*unstructured.Unstructured) map[schema.GroupKind]bool {
+	out := map[schema.GroupKind]bool{}
+	for _, u := range objs {
+		if u.GetKind() != "CustomResourceDefinition" || u.GroupVersionKind().Group != "apiextensions.k8s.io" {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
+		scope, _, _ := unstructured.NestedString(u.Object, "spec", "scope")
+		out[schema.GroupKind{Group: group, Kind: kind}] = scope == "Namespaced"
+	}
+	return out
+}
+
+// compare reads the live state of every desired and previously managed
+// object and decides sync status and health.
+func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, state *desiredState) (*comparison, error) {
+	cmp := &comparison{revisions: state.revisions, desired: state.objects, syncStatus: v1alpha1.SyncStatusCodeSynced}
+	var codes []health.Code
+	seen := map[object.Key]bool{}
+	for _, u := range state.objects {
+		key := object.KeyOf(u)
+		seen[key] = true
+		res, problem, err := r.compareOne(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if res.Status != v1alpha1.SyncStatusCodeSynced {
+			cmp.syncStatus = v1alpha1.SyncStatusCodeOutOfSync
+		}
+		if problem != "" {
+			cmp.errs = append(cmp.errs, problem)
+		}
+		codes = append(codes, health.Code(res.Health.Status))
+		cmp.resources = append(cmp.resources, res)
+	}
+	if err := r.findPrunable(ctx, app, seen, cmp); err != nil {
+		return nil, err
+	}
+	cmp.health = health.Status{Code: health.Worst(codes...)}
+	return cmp, nil
+}
+
+// compareOne compares one desired object. problem explains a dry-run that
+// the API server refused (the object is then OutOfSync).
+func (r *Reconciler) compareOne(ctx context.Context, u *unstructured.Unstructured) (res v1alpha1.ResourceStatus, problem string, err error) {
+	res = resourceStatus(u)
+	live, err := r.Cluster.Get(ctx, u)
+	if errors.Is(err, apply.ErrUnknownKind) {
+		live, err = nil, nil // defined by a CRD in the same sync
+	}
+	if err != nil {
+		return res, "", err
+	}
+	if live == nil {
+		res.Status = v1alpha1.SyncStatusCodeOutOfSync
+		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusMissing}
+		return res, "", nil
+	}
+	h := health.Assess(live)
+	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
+	predicted, err := r.Cluster.DryRun(ctx, u)
+	if err != nil {
+		res.Status = v1alpha1.SyncStatusCodeOutOfSync
+		return res, err.Error(), nil
+	}
+	res.Status = v1alpha1.SyncStatusCodeOutOfSync
+	if apply.Equal(predicted, live) {
+		res.Status = v1alpha1.SyncStatusCodeSynced
+	}
+	return res, "", nil
+}
+
+// findPrunable looks up the objects this app managed before (its last
+// status.resources) that are no longer desired. Only those still carrying
+// this app's tracking id are candidates for pruning.
+func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application, seen map[object.Key]bool, cmp *comparison) error {
+	for _, prev := range app.Status.Resources {
+		key := object.Key{Group: prev.Group, Kind: prev.Kind, Namespace: prev.Namespace, Name: prev.Name}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		probe := &unstructured.Unstructured{}
+		probe.SetGroupVersionKind(schema.GroupVersionKind{Group: prev.Group, Version: prev.Version, Kind: prev.Kind})
+		probe.SetNamespace(prev.Namespace)
+		probe.SetName(prev.Name)
+		live, err := r.Cluster.Get(ctx, probe)
+		if errors.Is(err, apply.ErrUnknownKind) {
+			continue // its kind is gone, so is it
+		}
+		if err != nil {
+			return err
+		}
+		if live == nil || !apply.IsTrackedBy(live, instanceName(app)) {
+			continue
+		}
+		cmp.prunable = append(cmp.prunable, live)
+		cmp.syncStatus = v1alpha1.SyncStatusCodeOutOfSync
+		res := resourceStatus(live)
+		res.Status = v1alpha1.SyncStatusCodeOutOfSync
+		res.RequiresPruning = true
+		cmp.resources = append(cmp.resources, res)
+	}
+	return nil
+}
+
+func resourceStatus(u *unstructured.Unstructured) v1alpha1.ResourceStatus {
+	gvk := u.GroupVersionKind()
+	return v1alpha1.ResourceStatus{
+		Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind,
+		Namespace: u.GetNamespace(), Name: u.GetName(),
+		SyncWave: int64(flsync.Wave(u)),
+	}
+}
+
+// instanceName is the name Argo CD puts in tracking ids: the app name for
+// apps in the controller's namespace.
+func instanceName(app *v1alpha1.Application) string { return app.Name }

@@ -1,0 +1,103 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/source/git"
+)
+
+// Options configure a controller process.
+type Options struct {
+	// Namespace holds the Applications to reconcile (Argo CD's "argocd").
+	Namespace string
+	// CacheDir holds fetched repositories.
+	CacheDir string
+	// PollInterval is how often sources are polled (default 3m).
+	PollInterval time.Duration
+	// SelfHealBackoff is the least time between self-heal syncs (default 5s).
+	SelfHealBackoff time.Duration
+	// Workers is the number of Applications reconciled in parallel.
+	Workers int
+	// LeaderElection makes only one replica active.
+	LeaderElection bool
+	// MetricsAddr and HealthAddr are listen addresses ("0" disables).
+	MetricsAddr, HealthAddr string
+}
+
+// Scheme knows the built-in kinds and the Argo CD kinds.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("add client-go scheme: %w", err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("add argoproj.io scheme: %w", err)
+	}
+	return s, nil
+}
+
+// NewManager wires a controller-runtime manager with the Application
+// reconciler. Start it with mgr.Start(ctx).
+func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	if opts.Namespace == "" {
+		return nil, fmt.Errorf("controller namespace is empty")
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme: scheme,
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&v1alpha1.Application{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+		}},
+		LeaderElection:          opts.LeaderElection,
+		LeaderElectionID:        "flotilla-controller",
+		LeaderElectionNamespace: opts.Namespace,
+		Metrics:                 metricsserver.Options{BindAddress: orDisabled(opts.MetricsAddr)},
+		HealthProbeBindAddress:  orDisabled(opts.HealthAddr),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+	dyn, err := dynamic.NewForConfigAndClient(cfg, mgr.GetHTTPClient())
+	if err != nil {
+		return nil, fmt.Errorf("create dynamic client: %w", err)
+	}
+	r := &Reconciler{
+		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
+		Cluster:         apply.NewClient(dyn, mgr.GetRESTMapper()),
+		Git:             git.NewFetcher(opts.CacheDir),
+		PollInterval:    opts.PollInterval,
+		SelfHealBackoff: opts.SelfHealBackoff,
+	}
+	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
+		return nil, err
+	}
+	if opts.HealthAddr != "" && opts.HealthAddr != "0" {
+		if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+			return nil, fmt.Errorf("add health check: %w", err)
+		}
+	}
+	return mgr, nil
+}
+
+func orDisabled(addr string) string {
+	if addr == "" {
+		return "0"
+	}
+	return addr
+}

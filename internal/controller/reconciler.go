@@ -1,0 +1,165 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/source/git"
+)
+
+// Defaults for the Reconciler's timing.
+const (
+	DefaultPollInterval    = 3 * time.Minute
+	DefaultSelfHealBackoff = 5 * time.Second
+	// progressRequeue is how soon an app that is not yet Synced and Healthy
+	// is looked at again even without an event.
+	progressRequeue = 10 * time.Second
+	// errorRequeue is how soon an app with a comparison error is retried.
+	errorRequeue = 30 * time.Second
+)
+
+// Reconciler reconciles Applications in one namespace.
+type Reconciler struct {
+	// Client reads and patches Applications (cached reads).
+	Client client.Client
+	// Cluster applies, predicts, reads and deletes managed objects.
+	Cluster *apply.Client
+	// Git fetches sources.
+	Git *git.Fetcher
+	// PollInterval is how often sources are polled for new commits.
+	PollInterval time.Duration
+	// SelfHealBackoff is the least time between two self-heal syncs.
+	SelfHealBackoff time.Duration
+
+	revisions revisionCache
+	watches   *watchSet
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	app := &v1alpha1.Application{}
+	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if app.DeletionTimestamp != nil {
+		return r.finalize(ctx, app)
+	}
+	orig := app.DeepCopy()
+	refresh := app.Annotations[RefreshAnnotation] != ""
+	result := r.reconcileApp(ctx, app, refresh)
+	if refresh {
+		delete(app.Annotations, RefreshAnnotation)
+	}
+	if !r.worthWriting(orig, app) {
+		return result, nil
+	}
+	if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); err != nil {
+		return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
+	}
+	return result, nil
+}
+
+// reconcileApp does one round of fetch, render, compare and sync, leaving
+// the outcome in app.Status. It never returns an error: problems become
+// conditions, and nothing running is touched when the desired state
+// cannot be computed.
+func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application, refresh bool) ctrl.Result {
+	logger := log.FromContext(ctx)
+	now := metav1Now()
+	app.Status.ReconciledAt = &now
+	if err := validateDestination(app); err != nil {
+		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
+		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		return ctrl.Result{RequeueAfter: r.jitteredPoll()}
+	}
+	clearCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError)
+	cmp, err := r.desiredVsLive(ctx, app, refresh)
+	if err != nil {
+		logger.Info("comparison failed", "app", app.Name, "error", err.Error())
+		setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
+		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		return ctrl.Result{RequeueAfter: errorRequeue}
+	}
+	if op, why := r.nextOperation(app, cmp); op != nil {
+		r.runOperation(ctx, app, op, cmp)
+		if cmp, err = r.compare(ctx, app, &desiredState{revisions: cmp.revisions, objects: cmp.desired}); err != nil {
+			setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
+			return ctrl.Result{RequeueAfter: errorRequeue}
+		}
+	} else if why != "" {
+		logger.V(1).Info("not syncing", "app", app.Name, "reason", why)
+	}
+	writeComparison(&app.Status, app, cmp)
+	if cmp.syncStatus != v1alpha1.SyncStatusCodeSynced || cmp.health.Code != "Healthy" {
+		return ctrl.Result{RequeueAfter: progressRequeue}
+	}
+	return ctrl.Result{RequeueAfter: r.jitteredPoll()}
+}
+
+// desiredVsLive renders the sources and compares them with the cluster.
+func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool) (*comparison, error) {
+	state, err := r.renderSources(ctx, app, refresh)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.prepare(app, state.objects); err != nil {
+		return nil, err
+	}
+	cmp, err := r.compare(ctx, app, state)
+	if err != nil {
+		return nil, err
+	}
+	if r.watches != nil {
+		r.watches.ensure(ctx, state.objects)
+	}
+	return cmp, nil
+}
+
+func validateDestination(app *v1alpha1.Application) error {
+	d := app.Spec.Destination
+	switch {
+	case d.Server == "" && d.Name == "":
+		return fmt.Errorf("destination has neither server nor name")
+	case d.Server != "" && d.Server != InClusterServer:
+		return fmt.Errorf("destination server %q is not a known cluster (only %s is configured)", d.Server, InClusterServer)
+	case d.Name != "" && d.Name != InClusterName:
+		return fmt.Errorf("destination cluster %q is not a known cluster (only %s is configured)", d.Name, InClusterName)
+	}
+	return nil
+}
+
+// jitteredPoll spreads polls over ±10% of the interval so that many apps do
+// not poll in lock-step.
+func (r *Reconciler) jitteredPoll() time.Duration {
+	p := r.PollInterval
+	if p <= 0 {
+		p = DefaultPollInterval
+	}
+	jitter := time.Duration(rand.Int64N(int64(p)/5+1)) - p/10
+	return p + jitter
+}
+
+// worthWriting reports whether the reconciled app differs from what is
+// stored in more than its reconcile timestamps, or those are older than a
+// poll interval. Skipping no-op writes keeps a steady fleet quiet.
+func (r *Reconciler) worthWriting(orig, app *v1alpha1.Application) bool {
+	if orig.Status.ReconciledAt == nil {
+		return true
+	}
+	a, b := orig.DeepCopy(), app.DeepCopy()
+	a.Status.ReconciledAt, a.Status.ObservedAt = nil, nil
+	b.Status.ReconciledAt, b.Status.ObservedAt = nil, nil
+	if !equality.Semantic.DeepEqual(a, b) {
+		return true
+	}
+	return time.Since(orig.Status.ReconciledAt.Time) >= r.jitteredPoll()
+}

@@ -1,0 +1,76 @@
+package health
+
+import (
+	"fmt"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+type checkFunc func(u *unstructured.Unstructured) (Status, error)
+
+// checks holds the built-in checks by "group/kind".
+var checks = map[string]checkFunc{
+	"apps/Deployment":           deployment,
+	"apps/StatefulSet":          statefulSet,
+	"apps/DaemonSet":            daemonSet,
+	"apps/ReplicaSet":           replicaSet,
+	"/Pod":                      pod,
+	"batch/Job":                 job,
+	"/PersistentVolumeClaim":    pvc,
+	"/Service":                  service,
+	"networking.k8s.io/Ingress": ingress,
+	"argoproj.io/Application":   application,
+	"apiextensions.k8s.io/CustomResourceDefinition": crd,
+}
+
+// Assess returns the health of a live object. A nil object is Missing. An
+// object being deleted is Progressing.
+func Assess(u *unstructured.Unstructured) Status {
+	if u == nil {
+		return Status{Code: Missing}
+	}
+	if u.GetDeletionTimestamp() != nil {
+		return Status{Code: Progressing, Message: "Pending deletion"}
+	}
+	gvk := u.GroupVersionKind()
+	check, ok := checks[gvk.Group+"/"+gvk.Kind]
+	if !ok {
+		check = generic
+	}
+	st, err := check(u)
+	if err != nil {
+		return Status{Code: Unknown, Message: err.Error()}
+	}
+	return st
+}
+
+// generic applies kstatus' conventions (Ready/Reconciling/Stalled
+// conditions, observedGeneration) to any kind without a built-in check.
+func generic(u *unstructured.Unstructured) (Status, error) {
+	res, err := status.Compute(u)
+	if err != nil {
+		return Status{}, fmt.Errorf("compute status: %w", err)
+	}
+	switch res.Status {
+	case status.CurrentStatus:
+		return Status{Code: Healthy, Message: res.Message}, nil
+	case status.InProgressStatus, status.TerminatingStatus:
+		return Status{Code: Progressing, Message: res.Message}, nil
+	case status.FailedStatus:
+		return Status{Code: Degraded, Message: res.Message}, nil
+	case status.NotFoundStatus:
+		return Status{Code: Missing, Message: res.Message}, nil
+	default:
+		return Status{Code: Unknown, Message: res.Message}, nil
+	}
+}
+
+// convert turns u into a typed object for the built-in checks.
+func convert(u *unstructured.Unstructured, into any) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
+		return fmt.Errorf("decode %s: %w", u.GetKind(), err)
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package directory
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gobwas/glob"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/internal/object"
+)
+
+// Options mirror an Application's `source.directory`.
+type Options struct {
+	Recurse bool
+	Include string
+	Exclude string
+	// MaxTotalBytes bounds the combined size of all manifest files; 0 means
+	// the default of 64 MiB.
+	MaxTotalBytes int64
+}
+
+// skipMarker in a file excludes it from rendering, as in Argo CD.
+const skipMarker = "+argocd:skip-file-rendering"
+
+const defaultMaxTotalBytes = 64 << 20
+
+var manifestFile = regexp.MustCompile(`^.*\.(yaml|yml|json|jsonnet)$`)
+
+// Render reads the manifests below appPath, which must lie inside repoRoot.
+// Objects come back in file order (lexical path order), then document order.
+func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructured, error) {
+	matchers, err := compileGlobs(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkInside(repoRoot, appPath); err != nil {
+		return nil, err
+	}
+	files, err := findFiles(repoRoot, appPath, opts.Recurse, matchers)
+	if err != nil {
+		return nil, err
+	}
+	limit := opts.MaxTotalBytes
+	if limit == 0 {
+		limit = defaultMaxTotalBytes
+	}
+	var objs []*unstructured.Unstructured
+	var total int64
+	for _, f := range files {
+		data, err := os.ReadFile(f.real)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.rel, err)
+		}
+		if total += int64(len(data)); total > limit {
+			return nil, fmt.Errorf("manifests exceed the size limit of %d bytes at %s", limit, f.rel)
+		}
+		fileObjs, err := decodeFile(f.rel, data)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, fileObjs...)
+	}
+	return objs, nil
+}
+
+type matchers struct{ include, exclude glob.Glob }
+
+func compileGlobs(opts Options) (matchers, error) {
+	var m matchers
+	var err error
+	if opts.Include != "" {
+		if m.include, err = glob.Compile(opts.Include); err != nil {
+			return m, fmt.Errorf("directory include %q: %w", opts.Include, err)
+		}
+	}
+	if opts.Exclude != "" {
+		if m.exclude, err = glob.Compile(opts.Exclude); err != nil {
+			return m, fmt.Errorf("directory exclude %q: %w", opts.Exclude, err)
+		}
+	}
+	return m, nil
+}
+
+func (m matchers) selects(rel string) bool {
+	if m.exclude != nil && m.exclude.Match(rel) {
+		return false
+	}
+	return m.include == nil || m.include.Match(rel)
+}
+
+type manifest struct {
+	rel  string // path relative to the app path, with forward slashes
+	real string // path to read (symlinks resolved)
+}
+
+func findFiles(repoRoot, appPath string, recurse bool, m matchers) ([]manifest, error) {
+	var out []manifest
+	err := filepath.WalkDir(appPath, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != appPath && (!recurse || d.Name() == ".git") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(appPath, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if !manifestFile.MatchString(d.Name()) || !m.selects(rel) {
+			return nil
+		}
+		real, ok, err := resolveFile(repoRoot, path, rel, d)
+		if err != nil || !ok {
+			return err
+		}
+		out = append(out, manifest{rel: rel, real: real})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", filepath.Base(appPath), err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	return out, nil
+}
+
+// resolveFile follows a symlink and refuses one that leaves the repository.
+// ok is false for files to skip silently (dangling links, non-regular files).
+func resolveFile(repoRoot, path, rel string, d fs.DirEntry) (string, bool, error) {
+	if d.Type()&fs.ModeSymlink == 0 {
+		return path, d.Type().IsRegular(), nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("symlink %s: %w", rel, err)
+	}
+	if err := checkInside(repoRoot, real); err != nil {
+		return "", false, fmt.Errorf("symlink %s: %w", rel, err)
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", false, fmt.Errorf("symlink %s: %w", rel, err)
+	}
+	return real, info.Mode().IsRegular(), nil
+}
+
+// checkInside fails when path (after resolving symlinks) is not repoRoot or
+// below it.
+func checkInside(repoRoot, path string) error {
+	root, err := filepath.EvalSymlinks(repoRoot)
+	if err != nil {
+		return fmt.Errorf("repository root: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("path %s: %w", filepath.Base(path), err)
+	}
+	rel, err := filepath.Rel(root, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return errors.New("resolves outside the repository")
+	}
+	return nil
+}
+
+func decodeFile(rel string, data []byte) ([]*unstructured.Unstructured, error) {
+	if bytes.Contains(data, []byte(skipMarker)) {
+		return nil, nil
+	}
+	if strings.HasSuffix(rel, ".jsonnet") {
+		return nil, fmt.Errorf("%s: jsonnet is not supported yet", rel)
+	}
+	if strings.HasSuffix(rel, ".json") {
+		return decodeJSON(rel, data)
+	}
+	objs, err := object.Decode(data)
+	if err == nil {
+		return objs, nil
+	}
+	// Like Argo CD: a YAML file that is not a manifest at all (a values
+	// file, a CI config) is ignored; one that looks like a manifest is an
+	// error naming the file.
+	if looksLikeManifest(data) {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return nil, nil
+}
+
+func looksLikeManifest(data []byte) bool {
+	return bytes.Contains(data, []byte("apiVersion")) && bytes.Contains(data, []byte("kind")) &&
+		bytes.Contains(data, []byte("metadata"))
+}
+
+// decodeJSON accepts exactly one JSON value per file, as Argo CD does.
+func decodeJSON(rel string, data []byte) ([]*unstructured.Unstructured, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var first json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		return nil, fmt.Errorf("%s: parse: %w", rel, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s: found more than one object; a JSON file holds one", rel)
+	}
+	objs, err := object.Decode(first)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return objs, nil
+}
