@@ -66,4 +66,3 @@ func defaultCacheDir() string {
 	}
 	return filepath.Join(os.TempDir(), "flotilla-cache")
 }
-

@@ -42,7 +42,7 @@ func (r *Reconciler) nextOperation(app *v1alpha1.Application, cmp *comparison) (
 func (r *Reconciler) autoSyncSkipReason(app *v1alpha1.Application, cmp *comparison) string {
 	policy := app.Spec.SyncPolicy
 	if policy == nil || !policy.IsAutomatedSyncEnabled() {
-		return ""
+		return "automated sync is off"
 	}
 	auto := policy.Automated
 	switch {

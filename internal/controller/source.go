@@ -180,4 +180,3 @@ func short(sha string) string {
 	}
 	return sha
 }
-
