@@ -65,6 +65,7 @@ func startDemo(ctx context.Context, opts options) (*demo, error) {
 }
 
 func (d *demo) connect(cfg *rest.Config) error {
+	cfg.WarningHandler = rest.NoWarnings{}
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		return err

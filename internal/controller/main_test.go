@@ -87,11 +87,15 @@ func startController(cfg *rest.Config) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		if err := mgr.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "controller stopped:", err)
 		}
 	}()
+	kubetest.BeforeStop(func() { cancel(); <-done })
 	return c, nil
 }
 

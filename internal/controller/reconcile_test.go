@@ -304,7 +304,9 @@ func TestPruneNeverTouchesUntrackedObjects(t *testing.T) {
 		"app/hijacked.yaml": configMap("hijacked", "1"),
 		"app/gone.yaml":     configMap("gone", "1"),
 	}, "first")
-	createApp(t, c, directoryApp("pruner", repo.URL(), "app", ns, true))
+	// selfHeal is off: with it, the app would take "hijacked" back (as
+	// Argo CD does) before the commit that removes it arrives.
+	createApp(t, c, directoryApp("pruner", repo.URL(), "app", ns, false))
 	waitSyncedHealthy(t, c, "pruner", "", 60*time.Second)
 
 	// Another owner takes over "hijacked": its tracking id now names

@@ -74,6 +74,9 @@ func (l layout) apiserverArgs() []string {
 		"--etcd-servers=" + l.etcdURL(),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
+		// The endpoint reconciler refuses a loopback advertise address; with
+		// "none" the kubernetes Service simply has no endpoints.
+		"--endpoint-reconciler-type=none",
 		"--secure-port=" + strconv.Itoa(l.apiserverPort),
 		"--cert-dir=" + l.pki.Dir,
 		"--tls-cert-file=" + l.pki.ServingCert,

@@ -59,6 +59,10 @@
 //     Controller names are exact and a wrong one is silently accepted.
 //   - etcd must be 3.5 or newer (kwok's watch-list client needs
 //     RequestWatchProgress); the cache holds a 3.7 build.
+//   - kube-apiserver v1.37 refuses a loopback --advertise-address with its
+//     endpoint reconciler, so it runs with --endpoint-reconciler-type=none:
+//     the kubernetes Service exists but has no endpoints (nothing in the
+//     plane needs them).
 //   - kwok reads ~/.kwok/kwok.yaml if it exists; KWOK_WORKDIR points it at the
 //     work dir instead, so only the stage configs passed with --config count.
 package controlplane

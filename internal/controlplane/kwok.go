@@ -31,6 +31,9 @@ func kwokArgs(kubeconfig string, port int, stages []string) []string {
 		// NotReady under load and taints it.
 		"--node-lease-duration-seconds=40",
 		"--cidr=" + kwokPodCIDR,
+		// The nodes' InternalIP and so the Pods' hostIP; unset, nodes have
+		// no address at all.
+		"--node-ip=127.0.0.1",
 		"--server-address=127.0.0.1:" + strconv.Itoa(port),
 	}
 	for _, s := range stages {

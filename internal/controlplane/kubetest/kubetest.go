@@ -41,6 +41,14 @@ const startTimeout = 5 * time.Minute
 // shared is the plane started by Main, nil when none is running.
 var shared *controlplane.Plane
 
+// beforeStop are run by Main after the tests and before the plane stops.
+var beforeStop []func()
+
+// BeforeStop registers fn to run after all tests, before the shared plane
+// stops: the place to stop controllers a test binary started, so they do
+// not log errors about a vanished API server.
+func BeforeStop(fn func()) { beforeStop = append(beforeStop, fn) }
+
 // Main is for TestMain: it starts one shared plane for the test binary
 // (unless -short), runs the tests, stops the plane and returns the exit
 // code. A plane that does not start fails the whole binary.
@@ -80,6 +88,9 @@ func Main(m *testing.M) int {
 	}()
 
 	code := m.Run()
+	for i := len(beforeStop) - 1; i >= 0; i-- {
+		beforeStop[i]()
+	}
 
 	signal.Stop(sigs)
 	close(stopped)

@@ -24,8 +24,10 @@ type Options struct {
 	Include string
 	Exclude string
 	// MaxTotalBytes bounds the combined size of all manifest files; 0 means
-	// the default of 64 MiB.
+	// the default of 64 MiB. As in Argo CD, `.jsonnet` files do not count.
 	MaxTotalBytes int64
+	// Jsonnet configures the evaluation of `.jsonnet` files.
+	Jsonnet Jsonnet
 }
 
 // skipMarker in a file excludes it from rendering, as in Argo CD.
@@ -55,10 +57,27 @@ func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructure
 	}
 	var objs []*unstructured.Unstructured
 	var total int64
+	var js *jsonnetEval
 	for _, f := range files {
 		data, err := os.ReadFile(f.real)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.rel, err)
+		}
+		if isJsonnet(f.rel) {
+			if bytes.Contains(data, []byte(skipMarker)) {
+				continue
+			}
+			if js == nil {
+				if js, err = jsonnetFor(repoRoot, appPath, opts.Jsonnet); err != nil {
+					return nil, err
+				}
+			}
+			fileObjs, err := js.evaluate(f.rel)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, fileObjs...)
+			continue
 		}
 		if total += int64(len(data)); total > limit {
 			return nil, fmt.Errorf("manifests exceed the size limit of %d bytes at %s", limit, f.rel)
@@ -71,6 +90,8 @@ func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructure
 	}
 	return objs, nil
 }
+
+func isJsonnet(name string) bool { return strings.HasSuffix(name, ".jsonnet") }
 
 type matchers struct{ include, exclude glob.Glob }
 
@@ -180,9 +201,6 @@ func checkInside(repoRoot, path string) error {
 func decodeFile(rel string, data []byte) ([]*unstructured.Unstructured, error) {
 	if bytes.Contains(data, []byte(skipMarker)) {
 		return nil, nil
-	}
-	if strings.HasSuffix(rel, ".jsonnet") {
-		return nil, fmt.Errorf("%s: jsonnet is not supported yet", rel)
 	}
 	if strings.HasSuffix(rel, ".json") {
 		return decodeJSON(rel, data)

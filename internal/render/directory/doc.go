@@ -1,8 +1,18 @@
-// Package directory renders a directory of plain YAML and JSON manifests the
-// way Argo CD's directory source type does: `.yaml`, `.yml` and `.json`
-// files, optionally recursing into subdirectories, filtered by the include
-// and exclude globs (matched against the path relative to the app path,
-// `{a,b}` alternatives allowed). Files that are not Kubernetes manifests are
-// ignored; a file that looks like a manifest but does not parse is an error
-// that names the file. Symlinks must stay inside the repository.
+// Package directory renders a directory of plain manifests the way Argo CD's
+// directory source type does: `.yaml`, `.yml` and `.json` files, and
+// `.jsonnet` files evaluated with go-jsonnet, optionally recursing into
+// subdirectories, filtered by the include and exclude globs (matched against
+// the path relative to the app path, `{a,b}` alternatives allowed). Files
+// that are not Kubernetes manifests are ignored; a file that looks like a
+// manifest but does not parse is an error that names the file. Symlinks must
+// stay inside the repository.
+//
+// Jsonnet follows Argo CD's `directory.jsonnet`: external variables and
+// top-level arguments (strings or code), library paths relative to the
+// repository root, and an import search path of the app path then the
+// libraries. Each file is evaluated in its own VM and must yield an object,
+// an array of objects or a List; `.libsonnet` files are only imported.
+// Unlike Argo CD, every import is confined to the repository (symlinks
+// followed), and paths seen by jsonnet (std.thisFile, error locations) are
+// repository-relative.
 package directory
