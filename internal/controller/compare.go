@@ -16,6 +16,12 @@ import (
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
+// desiredState is what an Application's sources say the cluster should hold.
+type desiredState struct {
+	revisions []string
+	objects   []*unstructured.Unstructured
+}
+
 // comparison is desired vs live for one Application.
 type comparison struct {
 	revisions  []string

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -16,7 +20,8 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
-	"flotilla.dev/flotilla/internal/source/git"
+	"flotilla.dev/flotilla/internal/manifests"
+	"flotilla.dev/flotilla/internal/source"
 )
 
 // Options configure a controller process.
@@ -63,6 +68,11 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme: scheme,
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&v1alpha1.Application{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			// Only Argo CD's credential Secrets, only in our namespace.
+			&corev1.Secret{}: {
+				Namespaces: map[string]cache.Config{opts.Namespace: {}},
+				Label:      labels.SelectorFromSet(nil).Add(secretTypeExists()),
+			},
 		}},
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "flotilla-controller",
@@ -77,12 +87,16 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create dynamic client: %w", err)
 	}
+	gen := manifests.NewGenerator(opts.CacheDir)
+	gen.PollInterval = opts.PollInterval
+	gen.Credentials = secretCredentials(mgr.GetClient(), opts.Namespace)
 	r := &Reconciler{
 		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
 		Cluster:         apply.NewClient(dyn, mgr.GetRESTMapper()),
-		Git:             git.NewFetcher(opts.CacheDir),
+		Manifests:       gen,
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
+		KubeVersion:     serverVersion(cfg),
 	}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
@@ -93,6 +107,28 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		}
 	}
 	return mgr, nil
+}
+
+// serverVersion is the cluster's version ("v1.37.2"), or "" when it cannot
+// be read (Helm then uses its default capabilities).
+func serverVersion(cfg *rest.Config) string {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return ""
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		return ""
+	}
+	return v.GitVersion
+}
+
+func secretTypeExists() labels.Requirement {
+	req, err := labels.NewRequirement(source.SecretTypeLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant, valid requirement
+	}
+	return *req
 }
 
 func orDisabled(addr string) string {

@@ -268,3 +268,10 @@ func addHistory(app *v1alpha1.Application, state *v1alpha1.OperationState, start
 		app.Status.History = app.Status.History[over:]
 	}
 }
+
+func short(rev string) string {
+	if len(rev) == 40 {
+		return rev[:7]
+	}
+	return rev
+}

@@ -13,7 +13,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
-	"flotilla.dev/flotilla/internal/source/git"
+	"flotilla.dev/flotilla/internal/manifests"
 )
 
 // Defaults for the Reconciler's timing.
@@ -33,15 +33,16 @@ type Reconciler struct {
 	Client client.Client
 	// Cluster applies, predicts, reads and deletes managed objects.
 	Cluster *apply.Client
-	// Git fetches sources.
-	Git *git.Fetcher
+	// Manifests renders the Applications' sources.
+	Manifests *manifests.Generator
 	// PollInterval is how often sources are polled for new commits.
 	PollInterval time.Duration
+	// KubeVersion is the destination cluster's version, for Helm.
+	KubeVersion string
 	// SelfHealBackoff is the least time between two self-heal syncs.
 	SelfHealBackoff time.Duration
 
-	revisions revisionCache
-	watches   *watchSet
+	watches *watchSet
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -107,10 +108,12 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 
 // desiredVsLive renders the sources and compares them with the cluster.
 func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool) (*comparison, error) {
-	state, err := r.renderSources(ctx, app, refresh)
+	res, err := r.Manifests.Generate(ctx, manifests.Request{App: app, Refresh: refresh, KubeVersion: r.KubeVersion})
 	if err != nil {
 		return nil, err
 	}
+	recordRender(&app.Status, app, res)
+	state := &desiredState{revisions: res.Revisions, objects: res.Objects}
 	if err := r.prepare(app, state.objects); err != nil {
 		return nil, err
 	}

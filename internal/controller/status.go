@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/manifests"
 )
 
 func metav1Now() metav1.Time { return metav1.Now().Rfc3339Copy() }
@@ -61,7 +62,6 @@ func writeComparison(st *v1alpha1.ApplicationStatus, app *v1alpha1.Application, 
 	}
 	st.Health.Status = code
 	st.Health.Message = cmp.health.Message
-	st.SourceType = v1alpha1.ApplicationSourceTypeDirectory
 	st.ObservedAt = st.ReconciledAt
 }
 
@@ -73,4 +73,18 @@ func comparedTo(app *v1alpha1.Application) v1alpha1.ComparedTo {
 		ct.Source = *app.Spec.Source
 	}
 	return ct
+}
+
+// recordRender notes the tools used and any render warnings.
+func recordRender(st *v1alpha1.ApplicationStatus, app *v1alpha1.Application, res *manifests.Result) {
+	if app.Spec.HasMultipleSources() {
+		st.SourceTypes, st.SourceType = res.SourceTypes, ""
+	} else if len(res.SourceTypes) > 0 {
+		st.SourceType, st.SourceTypes = res.SourceTypes[0], nil
+	}
+	if len(res.Warnings) > 0 {
+		setCondition(st, v1alpha1.ApplicationConditionRepeatedResourceWarning, strings.Join(res.Warnings, "; "))
+	} else {
+		clearCondition(st, v1alpha1.ApplicationConditionRepeatedResourceWarning)
+	}
 }

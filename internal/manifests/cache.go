@@ -1,0 +1,99 @@
+package manifests
+
+import (
+	"container/list"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+)
+
+// revisionCache remembers what each source's targetRevision resolved to,
+// so reconciles between polls cost no round trip.
+type revisionCache struct {
+	mu      sync.Mutex
+	entries map[string]resolvedRevision
+}
+
+type resolvedRevision struct {
+	sha string
+	at  time.Time
+}
+
+func (c *revisionCache) get(key string, maxAge time.Duration) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || maxAge <= 0 || time.Since(e.at) > maxAge {
+		return "", false
+	}
+	return e.sha, true
+}
+
+func (c *revisionCache) put(key, sha string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]resolvedRevision{}
+	}
+	c.entries[key] = resolvedRevision{sha: sha, at: time.Now()}
+}
+
+// renderCacheSize bounds the number of rendered results kept.
+const renderCacheSize = 512
+
+// renderCache is a small LRU of rendered sources, keyed by everything a
+// render depends on: resolved revisions, the source spec, the app's name
+// and destination, and the cluster version. Entries are never mutated:
+// callers get deep copies.
+type renderCache struct {
+	mu    sync.Mutex
+	ll    *list.List
+	items map[string]*list.Element
+}
+
+type renderEntry struct {
+	key  string
+	objs []*unstructured.Unstructured
+	typ  v1alpha1.ApplicationSourceType
+}
+
+func (c *renderCache) get(key string) ([]*unstructured.Unstructured, v1alpha1.ApplicationSourceType, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return nil, "", false
+	}
+	c.ll.MoveToFront(el)
+	e := el.Value.(*renderEntry)
+	return deepCopy(e.objs), e.typ, true
+}
+
+func (c *renderCache) put(key string, objs []*unstructured.Unstructured, typ v1alpha1.ApplicationSourceType) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items, c.ll = map[string]*list.Element{}, list.New()
+	}
+	if el, ok := c.items[key]; ok {
+		c.ll.MoveToFront(el)
+		return
+	}
+	c.items[key] = c.ll.PushFront(&renderEntry{key: key, objs: deepCopy(objs), typ: typ})
+	for c.ll.Len() > renderCacheSize {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		delete(c.items, last.Value.(*renderEntry).key)
+	}
+}
+
+func deepCopy(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, o := range objs {
+		out[i] = o.DeepCopy()
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package manifests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/source"
+)
+
+// fetched is one source on disk.
+type fetched struct {
+	// root is the repository root (a git tree, a local directory) or, for
+	// a chart from a chart repository, the chart directory.
+	root string
+	// revision is the commit SHA, the chart version, or "local".
+	revision string
+	chart    bool
+	local    bool
+}
+
+func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, srcs []v1alpha1.ApplicationSource, refresh bool) ([]fetched, error) {
+	out := make([]fetched, len(srcs))
+	for i, src := range srcs {
+		f, err := g.fetch(ctx, app, i, src, refresh)
+		if err != nil {
+			return nil, withSource(app, i, src, err)
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+func (g *Generator) fetch(ctx context.Context, app *v1alpha1.Application, idx int, src v1alpha1.ApplicationSource, refresh bool) (fetched, error) {
+	if src.RepoURL == "" {
+		return fetched{}, errors.New("source has no repoURL")
+	}
+	if dir, ok := g.RepoMap.localDir(src.RepoURL); ok {
+		return g.fetchLocal(dir, src)
+	}
+	url := g.RepoMap.url(src.RepoURL)
+	creds, err := g.credentials(ctx, src.RepoURL)
+	if err != nil {
+		return fetched{}, err
+	}
+	if src.Chart != "" {
+		return g.fetchChart(ctx, url, src, creds)
+	}
+	sha, err := g.resolve(ctx, app, idx, url, src.TargetRevision, creds, refresh)
+	if err != nil {
+		return fetched{}, err
+	}
+	dir, _, err := g.Git.Checkout(ctx, url, sha, creds.GitAuth())
+	if err != nil {
+		return fetched{}, err
+	}
+	return fetched{root: dir, revision: sha}, nil
+}
+
+// fetchLocal serves a source from a local directory given by the repo map
+// (uncommitted changes included). A chart source finds its chart in the
+// directory's subdirectory named after the chart.
+func (g *Generator) fetchLocal(dir string, src v1alpha1.ApplicationSource) (fetched, error) {
+	if src.Chart != "" {
+		return fetched{root: dir + "/" + src.Chart, revision: "local", chart: true, local: true}, nil
+	}
+	return fetched{root: dir, revision: "local", local: true}, nil
+}
+
+func (g *Generator) fetchChart(ctx context.Context, url string, src v1alpha1.ApplicationSource, creds *source.RepoCreds) (fetched, error) {
+	fetch := g.Helm.Fetch
+	if !strings.HasPrefix(url, "oci://") && creds != nil && (creds.EnableOCI || creds.Type == "oci") {
+		fetch = g.Helm.FetchOCI
+	}
+	dir, version, err := fetch(ctx, url, src.Chart, src.TargetRevision, creds.HelmAuth())
+	if err != nil {
+		return fetched{}, err
+	}
+	return fetched{root: dir, revision: version, chart: true}, nil
+}
+
+func (g *Generator) credentials(ctx context.Context, repoURL string) (*source.RepoCreds, error) {
+	if g.Credentials == nil {
+		return nil, nil
+	}
+	return g.Credentials(ctx, repoURL)
+}
+
+// resolve returns the commit of a git source, reusing a resolution younger
+// than the poll interval unless refresh.
+func (g *Generator) resolve(ctx context.Context, app *v1alpha1.Application, idx int, url, revision string, creds *source.RepoCreds, refresh bool) (string, error) {
+	key := revisionKey(app, idx, url, revision)
+	if !refresh {
+		if sha, ok := g.revisions.get(key, g.PollInterval); ok {
+			return sha, nil
+		}
+	}
+	sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
+	if err != nil {
+		return "", err
+	}
+	g.revisions.put(key, sha)
+	return sha, nil
+}
+
+func revisionKey(app *v1alpha1.Application, idx int, url, revision string) string {
+	b, _ := json.Marshal([]any{app.Namespace, app.Name, idx, url, revision})
+	return string(b)
+}
+
+// refRoots maps each `ref:` name to its repository root.
+func refRoots(srcs []v1alpha1.ApplicationSource, f []fetched) map[string]string {
+	refs := map[string]string{}
+	for i, src := range srcs {
+		if src.Ref != "" && !f[i].chart {
+			refs[src.Ref] = f[i].root
+		}
+	}
+	return refs
+}

@@ -1,0 +1,147 @@
+package manifests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/object"
+	"flotilla.dev/flotilla/internal/source"
+	"flotilla.dev/flotilla/internal/source/git"
+	helmsource "flotilla.dev/flotilla/internal/source/helm"
+)
+
+// CredentialFunc returns the credentials for a repository URL, nil for none.
+type CredentialFunc func(ctx context.Context, repoURL string) (*source.RepoCreds, error)
+
+// Generator renders Applications. It is safe for concurrent use.
+type Generator struct {
+	Git  *git.Fetcher
+	Helm *helmsource.Fetcher
+	// Credentials looks up repository credentials; nil means none.
+	Credentials CredentialFunc
+	// RepoMap serves repository URLs from local directories or other URLs.
+	RepoMap RepoMap
+	// PollInterval is how long a resolved revision is reused before the
+	// repository is asked again (unless the request says Refresh).
+	PollInterval time.Duration
+
+	revisions revisionCache
+	rendered  renderCache
+}
+
+// NewGenerator returns a Generator that keeps fetched repositories and
+// charts under cacheDir.
+func NewGenerator(cacheDir string) *Generator {
+	return &Generator{
+		Git:  git.NewFetcher(cacheDir + "/git"),
+		Helm: helmsource.NewFetcher(cacheDir + "/helm"),
+	}
+}
+
+// Request is one Application to render.
+type Request struct {
+	App *v1alpha1.Application
+	// Refresh resolves revisions again even when recently resolved.
+	Refresh bool
+	// KubeVersion and APIVersions are the destination cluster's, for Helm
+	// capabilities; empty means Helm's defaults.
+	KubeVersion string
+	APIVersions []string
+}
+
+// Result is what an Application's sources render to.
+type Result struct {
+	// Revisions are the resolved revisions, one per rendered or ref source,
+	// in the order of the sources.
+	Revisions []string
+	// Objects are the desired objects, sources merged in order.
+	Objects []*unstructured.Unstructured
+	// SourceTypes are the tools used, one per source.
+	SourceTypes []v1alpha1.ApplicationSourceType
+	// Warnings are problems that did not stop the render (an object
+	// produced by two sources).
+	Warnings []string
+}
+
+// Generate renders every source of req.App and merges the results.
+func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) {
+	app := req.App
+	srcs := app.Spec.GetSources()
+	if len(srcs) == 0 {
+		return nil, errors.New("application has no source")
+	}
+	fetched, err := g.fetchAll(ctx, app, srcs, req.Refresh)
+	if err != nil {
+		return nil, err
+	}
+	refs := refRoots(srcs, fetched)
+	res := &Result{}
+	merged := newMerger()
+	for i, src := range srcs {
+		res.Revisions = append(res.Revisions, fetched[i].revision)
+		if src.IsRef() && src.Path == "" && src.Chart == "" {
+			res.SourceTypes = append(res.SourceTypes, "")
+			continue // ref-only: only provides value files
+		}
+		objs, typ, err := g.renderCached(ctx, req, i, src, fetched[i], refs, fetched)
+		if err != nil {
+			return nil, withSource(app, i, src, err)
+		}
+		res.SourceTypes = append(res.SourceTypes, typ)
+		merged.add(i, objs)
+	}
+	res.Objects, res.Warnings = merged.result()
+	return res, nil
+}
+
+func withSource(app *v1alpha1.Application, i int, src v1alpha1.ApplicationSource, err error) error {
+	if !app.Spec.HasMultipleSources() {
+		return err
+	}
+	return fmt.Errorf("source %d (%s): %w", i+1, src.RepoURL, err)
+}
+
+// merger merges the objects of several sources: the last wins.
+type merger struct {
+	order []object.Key
+	byKey map[object.Key]*unstructured.Unstructured
+	from  map[object.Key]int
+	warns []string
+}
+
+func newMerger() *merger {
+	return &merger{byKey: map[object.Key]*unstructured.Unstructured{}, from: map[object.Key]int{}}
+}
+
+func (m *merger) add(src int, objs []*unstructured.Unstructured) {
+	for _, o := range objs {
+		k := object.KeyOf(o)
+		if prev, ok := m.from[k]; ok {
+			m.warns = append(m.warns, repeated(k, prev, src))
+		} else {
+			m.order = append(m.order, k)
+		}
+		m.byKey[k], m.from[k] = o, src
+	}
+}
+
+func (m *merger) result() ([]*unstructured.Unstructured, []string) {
+	out := make([]*unstructured.Unstructured, 0, len(m.order))
+	for _, k := range m.order {
+		out = append(out, m.byKey[k])
+	}
+	return out, m.warns
+}
+
+func repeated(k object.Key, prev, src int) string {
+	where := fmt.Sprintf("twice in source %d", src+1)
+	if prev != src {
+		where = fmt.Sprintf("in sources %d and %d; the later one is used", prev+1, src+1)
+	}
+	return fmt.Sprintf("resource %s/%s/%s/%s appears %s", k.Group, k.Kind, k.Namespace, k.Name, where)
+}
