@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -12,6 +10,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/health"
+	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/object"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
@@ -32,64 +31,6 @@ type comparison struct {
 	health     health.Status
 	// errs are per-object problems that make the comparison unreliable.
 	errs []string
-}
-
-// prepare sets the default namespace and the tracking id on every desired
-// object. It fails on a kind the cluster does not serve, unless a CRD in the
-// same set defines it.
-func (r *Reconciler) prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured) error {
-	crdScopes := definedKinds(objs)
-	var errs []string
-	for _, u := range objs {
-		namespaced, err := r.isNamespaced(u, crdScopes)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		switch {
-		case !namespaced:
-			u.SetNamespace("")
-		case u.GetNamespace() == "":
-			u.SetNamespace(app.Spec.Destination.Namespace)
-		}
-		if namespaced && u.GetNamespace() == "" {
-			errs = append(errs, fmt.Sprintf("%s %s is namespaced but neither it nor the destination names a namespace", u.GetKind(), u.GetName()))
-			continue
-		}
-		apply.SetTracking(u, instanceName(app))
-	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-func (r *Reconciler) isNamespaced(u *unstructured.Unstructured, crdScopes map[schema.GroupKind]bool) (bool, error) {
-	gvk := u.GroupVersionKind()
-	namespaced, err := r.Cluster.Namespaced(gvk.GroupKind(), gvk.Version)
-	if errors.Is(err, apply.ErrUnknownKind) {
-		if ns, ok := crdScopes[gvk.GroupKind()]; ok {
-			return ns, nil
-		}
-		return false, fmt.Errorf("%s %s: the cluster does not know kind %s in %s", u.GetKind(), u.GetName(), gvk.Kind, gvk.GroupVersion())
-	}
-	return namespaced, err
-}
-
-// definedKinds returns the kinds defined by CRDs among objs, with whether
-// each is namespaced.
-func definedKinds(objs []*unstructured.Unstructured) map[schema.GroupKind]bool {
-	out := map[schema.GroupKind]bool{}
-	for _, u := range objs {
-		if u.GetKind() != "CustomResourceDefinition" || u.GroupVersionKind().Group != "apiextensions.k8s.io" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
-		scope, _, _ := unstructured.NestedString(u.Object, "spec", "scope")
-		out[schema.GroupKind{Group: group, Kind: kind}] = scope == "Namespaced"
-	}
-	return out
 }
 
 // compare reads the live state of every desired and previously managed
@@ -172,7 +113,7 @@ func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application
 		if err != nil {
 			return err
 		}
-		if live == nil || !apply.IsTrackedBy(live, instanceName(app)) {
+		if live == nil || !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
 			continue
 		}
 		cmp.prunable = append(cmp.prunable, live)
@@ -193,7 +134,3 @@ func resourceStatus(u *unstructured.Unstructured) v1alpha1.ResourceStatus {
 		SyncWave: int64(flsync.Wave(u)),
 	}
 }
-
-// instanceName is the name Argo CD puts in tracking ids: the app name for
-// apps in the controller's namespace.
-func instanceName(app *v1alpha1.Application) string { return app.Name }

@@ -114,7 +114,7 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	}
 	recordRender(&app.Status, app, res)
 	state := &desiredState{revisions: res.Revisions, objects: res.Objects}
-	if err := r.prepare(app, state.objects); err != nil {
+	if err := manifests.Prepare(app, state.objects, r.Cluster); err != nil {
 		return nil, err
 	}
 	cmp, err := r.compare(ctx, app, state)
