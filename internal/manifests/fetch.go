@@ -24,7 +24,7 @@ type fetched struct {
 func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, srcs []v1alpha1.ApplicationSource, refresh bool) ([]fetched, error) {
 	out := make([]fetched, len(srcs))
 	for i, src := range srcs {
-		f, err := g.fetch(ctx, app, i, src, refresh)
+		f, err := g.fetch(ctx, src, refresh)
 		if err != nil {
 			return nil, withSource(app, i, src, err)
 		}
@@ -33,7 +33,7 @@ func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, src
 	return out, nil
 }
 
-func (g *Generator) fetch(ctx context.Context, app *v1alpha1.Application, idx int, src v1alpha1.ApplicationSource, refresh bool) (fetched, error) {
+func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, refresh bool) (fetched, error) {
 	if src.RepoURL == "" {
 		return fetched{}, errors.New("source has no repoURL")
 	}
@@ -48,7 +48,7 @@ func (g *Generator) fetch(ctx context.Context, app *v1alpha1.Application, idx in
 	if src.Chart != "" {
 		return g.fetchChart(ctx, url, src, creds)
 	}
-	sha, err := g.resolve(ctx, app, idx, url, src.TargetRevision, creds, refresh)
+	sha, err := g.resolve(ctx, url, src.TargetRevision, creds, refresh)
 	if err != nil {
 		return fetched{}, err
 	}
@@ -90,8 +90,8 @@ func (g *Generator) credentials(ctx context.Context, repoURL string) (*source.Re
 
 // resolve returns the commit of a git source, reusing a resolution younger
 // than the poll interval unless refresh.
-func (g *Generator) resolve(ctx context.Context, app *v1alpha1.Application, idx int, url, revision string, creds *source.RepoCreds, refresh bool) (string, error) {
-	key := revisionKey(app, idx, url, revision)
+func (g *Generator) resolve(ctx context.Context, url, revision string, creds *source.RepoCreds, refresh bool) (string, error) {
+	key := revisionKey(url, revision)
 	if !refresh {
 		if sha, ok := g.revisions.get(key, g.PollInterval); ok {
 			return sha, nil
@@ -105,8 +105,10 @@ func (g *Generator) resolve(ctx context.Context, app *v1alpha1.Application, idx 
 	return sha, nil
 }
 
-func revisionKey(app *v1alpha1.Application, idx int, url, revision string) string {
-	b, _ := json.Marshal([]any{app.Namespace, app.Name, idx, url, revision})
+// revisionKey is per repository and revision, not per app: the apps of a
+// fleet that share a repository resolve it once per poll interval.
+func revisionKey(url, revision string) string {
+	b, _ := json.Marshal([]string{url, revision})
 	return string(b)
 }
 

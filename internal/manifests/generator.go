@@ -27,7 +27,8 @@ type Generator struct {
 	// RepoMap serves repository URLs from local directories or other URLs.
 	RepoMap RepoMap
 	// PollInterval is how long a resolved revision is reused before the
-	// repository is asked again (unless the request says Refresh).
+	// repository is asked again (unless the request says Refresh); default
+	// DefaultPollInterval.
 	PollInterval time.Duration
 
 	revisions revisionCache
@@ -38,10 +39,14 @@ type Generator struct {
 // charts under cacheDir.
 func NewGenerator(cacheDir string) *Generator {
 	return &Generator{
-		Git:  git.NewFetcher(cacheDir + "/git"),
-		Helm: helmsource.NewFetcher(cacheDir + "/helm"),
+		Git:          git.NewFetcher(cacheDir + "/git"),
+		Helm:         helmsource.NewFetcher(cacheDir + "/helm"),
+		PollInterval: DefaultPollInterval,
 	}
 }
+
+// DefaultPollInterval is Argo CD's default: three minutes.
+const DefaultPollInterval = 3 * time.Minute
 
 // Request is one Application to render.
 type Request struct {
