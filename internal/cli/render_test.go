@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"flotilla.dev/flotilla/internal/object"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
+	"flotilla.dev/flotilla/internal/source/helm/helmtest"
 )
 
 var fourRepos = []string{
@@ -145,4 +149,90 @@ func dig(v any, path ...any) any {
 		}
 	}
 	return v
+}
+
+// standInCharts publishes charts with the names and versions the homelab
+// example uses to one local chart repository.
+func standInCharts(t *testing.T) *helmtest.ChartRepo {
+	repo := helmtest.NewChartRepo(t)
+	charts := map[string]string{
+		"cert-manager": "v1.16.2", "base": "1.23.2", "cni": "1.23.2", "istiod": "1.23.2", "ztunnel": "1.23.2", "minio": "5.4.0",
+	}
+	for name, version := range charts {
+		files := map[string]string{}
+		if name == "minio" {
+			files["templates/deployment.yaml"] = minioDeployment
+		}
+		repo.AddChart(t, helmtest.WriteChart(t, name, version, files))
+	}
+	return repo
+}
+
+const minioDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: {mode: {{ .Values.mode | quote }}}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector: {matchLabels: {app: minio}}
+  template:
+    metadata: {labels: {app: minio}}
+    spec: {containers: [{name: minio, image: "minio/minio"}]}
+`
+
+func TestRenderHomelabAppOfApps(t *testing.T) {
+	charts := standInCharts(t)
+	base := filepath.Join(examplesDir(t), "homelab-app-of-apps")
+	args := []string{
+		"render", "--cache-dir", t.TempDir(), "-f", filepath.Join(base, "bootstrap", "app-of-apps.yaml"), "--recursive", "-o", "json",
+		"--repo-map", "https://gitlab.com/your-org/homelab.git=" + base,
+		"--repo-map", "https://charts.jetstack.io=" + charts.URL(),
+		"--repo-map", "https://istio-release.storage.googleapis.com/charts=" + charts.URL(),
+		"--repo-map", "https://charts.min.io/=" + charts.URL(),
+	}
+	res := run(t, args...)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var out struct {
+		Applications []struct {
+			Name, Parent string
+			Objects      []map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]map[string]any{}
+	var children []string
+	for _, a := range out.Applications {
+		byName[a.Name] = a.Objects
+		if a.Parent == "app-of-apps" {
+			children = append(children, a.Name)
+		}
+	}
+	sort.Strings(children)
+	if got := strings.Join(children, ","); got != "cert-manager,istio-base,istio-cni,istiod,minio,ztunnel" {
+		t.Fatalf("children of app-of-apps = %s", got)
+	}
+	var minio []string
+	for _, o := range byName["minio"] {
+		minio = append(minio, fmt.Sprintf("%s/%s", o["kind"], dig(o, "metadata", "name")))
+	}
+	sort.Strings(minio)
+	want := "ConfigMap/minio-minio,Deployment/minio,ExternalSecret/minio-credentials,HTTPRoute/minio-console"
+	if got := strings.Join(minio, ","); got != want {
+		t.Errorf("minio renders %s\nwant %s (the chart's objects plus only the minio-*.yaml manifests)", got, want)
+	}
+	for _, o := range byName["minio"] {
+		if o["kind"] == "Deployment" && fmt.Sprint(dig(o, "spec", "replicas")) != "1" {
+			t.Errorf("minio replicas = %v, want 1 from helm.values", dig(o, "spec", "replicas"))
+		}
+	}
+	for _, name := range []string{"istio-base", "istio-cni", "istiod", "ztunnel", "cert-manager"} {
+		if len(byName[name]) == 0 {
+			t.Errorf("%s renders no objects", name)
+		}
+	}
 }
