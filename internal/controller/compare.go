@@ -23,8 +23,10 @@ type desiredState struct {
 
 // comparison is desired vs live for one Application.
 type comparison struct {
-	revisions  []string
-	desired    []*unstructured.Unstructured
+	revisions []string
+	desired   []*unstructured.Unstructured
+	// hooks are run by syncs but never compared or pruned.
+	hooks      []*unstructured.Unstructured
 	prunable   []*unstructured.Unstructured
 	resources  []v1alpha1.ResourceStatus
 	syncStatus v1alpha1.SyncStatusCode
@@ -36,10 +38,11 @@ type comparison struct {
 // compare reads the live state of every desired and previously managed
 // object and decides sync status and health.
 func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, state *desiredState) (*comparison, error) {
-	cmp := &comparison{revisions: state.revisions, desired: state.objects, syncStatus: v1alpha1.SyncStatusCodeSynced}
+	resources, hooks := splitHooks(state.objects)
+	cmp := &comparison{revisions: state.revisions, desired: resources, hooks: hooks, syncStatus: v1alpha1.SyncStatusCodeSynced}
 	var codes []health.Code
 	seen := map[object.Key]bool{}
-	for _, u := range state.objects {
+	for _, u := range resources {
 		key := object.KeyOf(u)
 		seen[key] = true
 		res, problem, err := r.compareOne(ctx, u)
@@ -78,7 +81,7 @@ func (r *Reconciler) compareOne(ctx context.Context, u *unstructured.Unstructure
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusMissing}
 		return res, "", nil
 	}
-	h := health.Assess(live)
+	h := r.assess(live)
 	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
 	predicted, err := r.Cluster.DryRun(ctx, u)
 	if err != nil {
@@ -133,4 +136,24 @@ func resourceStatus(u *unstructured.Unstructured) v1alpha1.ResourceStatus {
 		Namespace: u.GetNamespace(), Name: u.GetName(),
 		SyncWave: int64(flsync.Wave(u)),
 	}
+}
+
+// splitHooks separates hooks from the resources an app manages; objects
+// annotated Skip are left out of both.
+func splitHooks(objs []*unstructured.Unstructured) (resources, hooks []*unstructured.Unstructured) {
+	for _, u := range objs {
+		switch {
+		case flsync.IsSkipped(u):
+		case flsync.IsHook(u):
+			hooks = append(hooks, u)
+		default:
+			resources = append(resources, u)
+		}
+	}
+	return resources, hooks
+}
+
+// assess is the health of a live object as this controller sees it.
+func (r *Reconciler) assess(u *unstructured.Unstructured) health.Status {
+	return health.Assess(u)
 }

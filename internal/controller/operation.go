@@ -14,153 +14,175 @@ import (
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
-// nextOperation returns the sync to run now: a requested one (app.operation)
-// or an automated one. When there is none, why says why not.
+// operationRequeue is how soon a running operation is stepped again when
+// no watch event comes first.
+const operationRequeue = 2 * time.Second
+
+// nextOperation returns the sync to start now: a requested one
+// (app.operation) or an automated one. When there is none, why says why not.
 func (r *Reconciler) nextOperation(app *v1alpha1.Application, cmp *comparison) (*v1alpha1.Operation, string) {
 	if app.Operation != nil && app.Operation.Sync != nil {
 		op := app.Operation.DeepCopy()
 		app.Operation = nil
 		return op, ""
 	}
-	why := r.autoSyncSkipReason(app, cmp)
-	if why != "" {
+	if why := r.autoSyncSkipReason(app, cmp); why != "" {
 		return nil, why
 	}
-	auto := app.Spec.SyncPolicy.Automated
-	return &v1alpha1.Operation{
+	policy := app.Spec.SyncPolicy
+	op := &v1alpha1.Operation{
 		Sync: &v1alpha1.SyncOperation{
 			Revision:    cmp.revisions[0],
 			Revisions:   multi(app, cmp.revisions),
-			Prune:       auto.Prune,
-			SyncOptions: app.Spec.SyncPolicy.SyncOptions,
+			Prune:       policy.Automated.Prune,
+			SyncOptions: policy.SyncOptions,
 		},
 		InitiatedBy: v1alpha1.OperationInitiator{Automated: true},
-	}, ""
+	}
+	if policy.Retry != nil {
+		op.Retry = *policy.Retry
+	}
+	return op, ""
 }
 
-// autoSyncSkipReason applies Argo CD's automated-sync rules; "" means sync.
-func (r *Reconciler) autoSyncSkipReason(app *v1alpha1.Application, cmp *comparison) string {
-	policy := app.Spec.SyncPolicy
-	if policy == nil || !policy.IsAutomatedSyncEnabled() {
-		return "automated sync is off"
+// startOperation records a new operation as Running; the sync itself runs
+// in steps (stepOperation), one per reconcile, so it survives restarts.
+func startOperation(app *v1alpha1.Application, op *v1alpha1.Operation, revisions []string) {
+	if op.Sync.Revision == "" || !isPinned(op.Sync.Revision) {
+		op.Sync.Revision = revisions[0]
 	}
-	auto := policy.Automated
-	switch {
-	case len(cmp.errs) > 0:
-		return "comparison has errors"
-	case cmp.syncStatus == v1alpha1.SyncStatusCodeSynced:
-		return "already synced"
-	case !auto.Prune && onlyPruning(cmp):
-		return "auto-sync would only prune, and prune is off"
-	case !auto.AllowEmpty && len(cmp.desired) == 0:
-		setCondition(&app.Status, v1alpha1.ApplicationConditionSyncError,
-			"auto-sync will not delete every resource of the application; set syncPolicy.automated.allowEmpty to allow it")
-		return "sources render no objects"
+	if len(op.Sync.Revisions) == 0 {
+		op.Sync.Revisions = multi(app, revisions)
 	}
-	last := app.Status.OperationState
-	if last == nil || last.Operation.Sync == nil || !sameRevisions(last, cmp.revisions) {
-		return ""
-	}
-	if !last.Phase.Successful() {
-		return "the last sync to " + short(cmp.revisions[0]) + " failed"
-	}
-	if !auto.SelfHeal {
-		return "most recent sync is already to " + short(cmp.revisions[0]) + " and selfHeal is off"
-	}
-	if last.FinishedAt != nil && time.Since(last.FinishedAt.Time) < r.selfHealBackoff() {
-		return "self-heal backoff"
-	}
-	return ""
-}
-
-func (r *Reconciler) selfHealBackoff() time.Duration {
-	if r.SelfHealBackoff > 0 {
-		return r.SelfHealBackoff
-	}
-	return DefaultSelfHealBackoff
-}
-
-func onlyPruning(cmp *comparison) bool {
-	for _, res := range cmp.resources {
-		if res.Status != v1alpha1.SyncStatusCodeSynced && !res.RequiresPruning {
-			return false
-		}
-	}
-	return true
-}
-
-func sameRevisions(last *v1alpha1.OperationState, revs []string) bool {
-	if last.SyncResult != nil {
-		if len(last.SyncResult.Revisions) > 0 {
-			return strings.Join(last.SyncResult.Revisions, ",") == strings.Join(revs, ",")
-		}
-		return last.SyncResult.Revision == revs[0]
-	}
-	return last.Operation.Sync.Revision == revs[0]
-}
-
-func multi(app *v1alpha1.Application, revs []string) []string {
-	if app.Spec.HasMultipleSources() {
-		return revs
-	}
-	return nil
-}
-
-// runOperation runs one sync and records it in operationState and history.
-func (r *Reconciler) runOperation(ctx context.Context, app *v1alpha1.Application, op *v1alpha1.Operation, cmp *comparison) {
-	started := metav1Now()
-	state := &v1alpha1.OperationState{Operation: *op, Phase: v1alpha1.OperationRunning, StartedAt: started}
-	desired, prunable := selectResources(op.Sync.Resources, cmp.desired), selectResources(op.Sync.Resources, cmp.prunable)
-	results, err := r.sync(ctx, app, op, desired, prunable)
-	finished := metav1Now()
-	state.FinishedAt = &finished
-	state.SyncResult = &v1alpha1.SyncOperationResult{
-		Resources: toResourceResults(results),
-		Revision:  cmp.revisions[0],
-		Revisions: multi(app, cmp.revisions),
+	state := &v1alpha1.OperationState{
+		Operation:  *op,
+		Phase:      v1alpha1.OperationRunning,
+		Message:    "sync started",
+		StartedAt:  metav1Now(),
+		SyncResult: &v1alpha1.SyncOperationResult{Revision: op.Sync.Revision, Revisions: op.Sync.Revisions},
 	}
 	if app.Spec.HasMultipleSources() {
 		state.SyncResult.Sources = app.Spec.Sources
 	} else if app.Spec.Source != nil {
 		state.SyncResult.Source = *app.Spec.Source
 	}
-	if err != nil {
-		state.Phase, state.Message = v1alpha1.OperationFailed, err.Error()
-		setCondition(&app.Status, v1alpha1.ApplicationConditionSyncError, "sync failed: "+err.Error())
-	} else {
-		state.Phase, state.Message = v1alpha1.OperationSucceeded, "successfully synced (all tasks run)"
-		clearCondition(&app.Status, v1alpha1.ApplicationConditionSyncError)
-		if !op.Sync.DryRun {
-			addHistory(app, state, started)
-		}
-	}
 	app.Status.OperationState = state
 }
 
-func (r *Reconciler) sync(ctx context.Context, app *v1alpha1.Application, op *v1alpha1.Operation, desired, prunable []*unstructured.Unstructured) ([]flsync.Result, error) {
-	opts := syncOptions(app, op)
-	if op.Sync.DryRun {
-		return r.dryRunSync(ctx, desired)
+// isPinned reports whether a requested revision is a full commit SHA; any
+// other revision (a branch, HEAD) is resolved to the commit compared now.
+func isPinned(rev string) bool { return len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" }
+
+// runningOperation is the operation in progress, nil when none is.
+func runningOperation(app *v1alpha1.Application) *v1alpha1.OperationState {
+	st := app.Status.OperationState
+	if st == nil || st.Phase != v1alpha1.OperationRunning || st.Operation.Sync == nil {
+		return nil
 	}
-	if opts.HasOption("CreateNamespace=true") && app.Spec.Destination.Namespace != "" {
-		if err := r.ensureNamespace(ctx, app); err != nil {
-			return nil, err
-		}
-	}
-	return flsync.Run(ctx, r.Cluster, desired, prunable, flsync.Options{
-		Prune:            op.Sync.Prune,
-		PrunePropagation: prunePropagation(opts),
-	})
+	return st
 }
 
-func (r *Reconciler) dryRunSync(ctx context.Context, desired []*unstructured.Unstructured) ([]flsync.Result, error) {
-	var results []flsync.Result
+// pinnedRevisions are the revisions a running operation renders.
+func pinnedRevisions(app *v1alpha1.Application, st *v1alpha1.OperationState) []string {
+	if len(st.SyncResult.Revisions) > 0 {
+		return st.SyncResult.Revisions
+	}
+	if app.Spec.HasMultipleSources() {
+		return nil
+	}
+	return []string{st.SyncResult.Revision}
+}
+
+// stepOperation advances the running operation by one step and returns
+// how soon to look again (0 when it finished).
+func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Application, cmp *comparison) time.Duration {
+	st := app.Status.OperationState
+	if wait := retryWait(st); wait > 0 {
+		return wait
+	}
+	st.FinishedAt = nil
+	op := &st.Operation
+	if op.Sync.DryRun {
+		results, err := r.dryRunSync(ctx, selectResources(op.Sync.Resources, cmp.desired))
+		st.SyncResult.Resources = results
+		r.finishOperation(app, flsync.Outcome{State: outcomeOf(err), Message: messageOf(err, "dry run succeeded")})
+		return 0
+	}
+	opts := syncOptions(app, op)
+	if opts.HasOption("CreateNamespace=true") && app.Spec.Destination.Namespace != "" {
+		if err := r.ensureNamespace(ctx, app); err != nil {
+			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: err.Error()})
+			return 0
+		}
+	}
+	tasks := flsync.Plan(selectResources(op.Sync.Resources, cmp.desired), selectResources(op.Sync.Resources, cmp.hooks),
+		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{PruneLast: opts.HasOption("PruneLast=true")})
+	progress := toProgress(st.SyncResult.Resources)
+	out, err := flsync.Step(ctx, r.Cluster, tasks, progress, flsync.Options{
+		Prune:            op.Sync.Prune,
+		PrunePropagation: prunePropagation(opts),
+		OperationID:      st.StartedAt.UTC().Format(time.RFC3339),
+		Health:           r.assess,
+	})
+	st.SyncResult.Resources = fromProgress(progress)
+	if err != nil {
+		out = flsync.Outcome{State: flsync.Running, Message: "retrying after an error: " + err.Error()}
+	}
+	if out.State == flsync.Running {
+		st.Message = out.Message
+		return operationRequeue
+	}
+	return r.finishOperation(app, out)
+}
+
+// finishOperation records the end of an attempt: success (with history),
+// a retry after backoff, or failure.
+func (r *Reconciler) finishOperation(app *v1alpha1.Application, out flsync.Outcome) time.Duration {
+	st := app.Status.OperationState
+	now := metav1Now()
+	st.FinishedAt = &now
+	if out.State == flsync.Succeeded {
+		st.Phase, st.Message = v1alpha1.OperationSucceeded, out.Message
+		clearCondition(&app.Status, v1alpha1.ApplicationConditionSyncError)
+		if !st.Operation.Sync.DryRun {
+			addHistory(app, st, st.StartedAt)
+		}
+		return 0
+	}
+	if wait, ok := nextRetry(st); ok {
+		st.RetryCount++
+		st.SyncResult.Resources = nil
+		st.Message = fmt.Sprintf("%s. Retrying attempt #%d in %s.", out.Message, st.RetryCount, wait)
+		return wait
+	}
+	st.Phase, st.Message = v1alpha1.OperationFailed, out.Message
+	setCondition(&app.Status, v1alpha1.ApplicationConditionSyncError, "sync failed: "+out.Message)
+	return 0
+}
+
+func outcomeOf(err error) flsync.State {
+	if err != nil {
+		return flsync.Failed
+	}
+	return flsync.Succeeded
+}
+
+func messageOf(err error, ok string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return ok
+}
+
+func (r *Reconciler) dryRunSync(ctx context.Context, desired []*unstructured.Unstructured) (v1alpha1.ResourceResults, error) {
+	var results v1alpha1.ResourceResults
 	for _, u := range desired {
-		res := flsync.Result{Key: object.KeyOf(u), Version: u.GroupVersionKind().Version, Code: flsync.Synced, Message: "dry run", Wave: flsync.Wave(u)}
+		gvk := u.GroupVersionKind()
+		res := &v1alpha1.ResourceResult{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: u.GetNamespace(),
+			Name: u.GetName(), Status: v1alpha1.ResultCodeSynced, Message: "dry run", SyncPhase: v1alpha1.SyncPhase(flsync.Sync)}
 		if _, err := r.Cluster.DryRun(ctx, u); err != nil {
-			res.Code, res.Message = flsync.SyncFailed, err.Error()
-			results = append(results, res)
-			return results, fmt.Errorf("dry run: %w", err)
+			res.Status, res.Message = v1alpha1.ResultCodeSyncFailed, err.Error()
+			return append(results, res), fmt.Errorf("dry run: %w", err)
 		}
 		results = append(results, res)
 	}
@@ -229,19 +251,6 @@ func selectResources(want []v1alpha1.SyncOperationResource, objs []*unstructured
 	return out
 }
 
-func toResourceResults(results []flsync.Result) v1alpha1.ResourceResults {
-	out := make(v1alpha1.ResourceResults, 0, len(results))
-	for _, res := range results {
-		out = append(out, &v1alpha1.ResourceResult{
-			Group: res.Key.Group, Version: res.Version, Kind: res.Key.Kind,
-			Namespace: res.Key.Namespace, Name: res.Key.Name,
-			Status: v1alpha1.ResultCode(res.Code), Message: res.Message,
-			SyncPhase: v1alpha1.SyncPhase("Sync"),
-		})
-	}
-	return out
-}
-
 // addHistory records a successful sync, keeping revisionHistoryLimit
 // entries (default 10).
 func addHistory(app *v1alpha1.Application, state *v1alpha1.OperationState, started metav1.Time) {
@@ -274,4 +283,11 @@ func short(rev string) string {
 		return rev[:7]
 	}
 	return rev
+}
+
+func multi(app *v1alpha1.Application, revs []string) []string {
+	if app.Spec.HasMultipleSources() {
+		return revs
+	}
+	return nil
 }

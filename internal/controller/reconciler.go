@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -14,6 +15,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/manifests"
+	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
 // Defaults for the Reconciler's timing.
@@ -83,32 +85,56 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		return ctrl.Result{RequeueAfter: r.jitteredPoll()}
 	}
 	clearCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError)
-	cmp, err := r.desiredVsLive(ctx, app, refresh)
+	running := runningOperation(app)
+	cmp, err := r.desiredVsLive(ctx, app, refresh, running)
 	if err != nil {
 		logger.Info("comparison failed", "app", app.Name, "error", err.Error())
 		setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
 		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		if running != nil {
+			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
+		}
 		return ctrl.Result{RequeueAfter: errorRequeue}
 	}
-	if op, why := r.nextOperation(app, cmp); op != nil {
-		r.runOperation(ctx, app, op, cmp)
-		if cmp, err = r.compare(ctx, app, &desiredState{revisions: cmp.revisions, objects: cmp.desired}); err != nil {
+	if running == nil {
+		op, why := r.nextOperation(app, cmp)
+		if op == nil && why != "" {
+			logger.V(1).Info("not syncing", "app", app.Name, "reason", why)
+		}
+		if op != nil {
+			startOperation(app, op, cmp.revisions)
+			running = app.Status.OperationState
+		}
+	}
+	var requeue time.Duration
+	if running != nil {
+		requeue = r.stepOperation(ctx, app, cmp)
+		state := &desiredState{revisions: cmp.revisions, objects: append(append([]*unstructured.Unstructured(nil), cmp.desired...), cmp.hooks...)}
+		if cmp, err = r.compare(ctx, app, state); err != nil {
 			setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
 			return ctrl.Result{RequeueAfter: errorRequeue}
 		}
-	} else if why != "" {
-		logger.V(1).Info("not syncing", "app", app.Name, "reason", why)
 	}
 	writeComparison(&app.Status, app, cmp)
-	if cmp.syncStatus != v1alpha1.SyncStatusCodeSynced || cmp.health.Code != "Healthy" {
+	switch {
+	case requeue > 0:
+		return ctrl.Result{RequeueAfter: requeue}
+	case runningOperation(app) != nil:
+		return ctrl.Result{Requeue: true}
+	case cmp.syncStatus != v1alpha1.SyncStatusCodeSynced || cmp.health.Code != "Healthy":
 		return ctrl.Result{RequeueAfter: progressRequeue}
 	}
 	return ctrl.Result{RequeueAfter: r.jitteredPoll()}
 }
 
 // desiredVsLive renders the sources and compares them with the cluster.
-func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool) (*comparison, error) {
-	res, err := r.Manifests.Generate(ctx, manifests.Request{App: app, Refresh: refresh, KubeVersion: r.KubeVersion})
+// A running operation pins the revisions it started with.
+func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool, running *v1alpha1.OperationState) (*comparison, error) {
+	req := manifests.Request{App: app, Refresh: refresh, KubeVersion: r.KubeVersion}
+	if running != nil {
+		req.Revisions = pinnedRevisions(app, running)
+	}
+	res, err := r.Manifests.Generate(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -21,10 +21,13 @@ type fetched struct {
 	local    bool
 }
 
-func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, srcs []v1alpha1.ApplicationSource, refresh bool) ([]fetched, error) {
+func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, srcs []v1alpha1.ApplicationSource, req Request) ([]fetched, error) {
 	out := make([]fetched, len(srcs))
 	for i, src := range srcs {
-		f, err := g.fetch(ctx, src, refresh)
+		if len(req.Revisions) > 0 && req.Revisions[i] != "" && req.Revisions[i] != "local" {
+			src.TargetRevision = req.Revisions[i]
+		}
+		f, err := g.fetch(ctx, src, req.Refresh)
 		if err != nil {
 			return nil, withSource(app, i, src, err)
 		}

@@ -53,6 +53,10 @@ type Request struct {
 	App *v1alpha1.Application
 	// Refresh resolves revisions again even when recently resolved.
 	Refresh bool
+	// Revisions, when set (one per source), pin each source to a commit
+	// SHA or chart version instead of its targetRevision: a running sync
+	// keeps rendering the revision it started with.
+	Revisions []string
 	// KubeVersion and APIVersions are the destination cluster's, for Helm
 	// capabilities; empty means Helm's defaults.
 	KubeVersion string
@@ -80,7 +84,10 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if len(srcs) == 0 {
 		return nil, errors.New("application has no source")
 	}
-	fetched, err := g.fetchAll(ctx, app, srcs, req.Refresh)
+	if len(req.Revisions) > 0 && len(req.Revisions) != len(srcs) {
+		return nil, fmt.Errorf("%d revisions pinned for %d sources", len(req.Revisions), len(srcs))
+	}
+	fetched, err := g.fetchAll(ctx, app, srcs, req)
 	if err != nil {
 		return nil, err
 	}

@@ -32,13 +32,18 @@ var kindOrder = func() map[string]int {
 	return m
 }()
 
-// Wave returns the object's sync wave (0 when unset or not an integer).
+// Wave returns the object's sync wave: its sync-wave annotation, else a
+// Helm hook's weight, else 0.
 func Wave(u *unstructured.Unstructured) int {
-	w, err := strconv.Atoi(strings.TrimSpace(u.GetAnnotations()[WaveAnnotation]))
-	if err != nil {
-		return 0
+	if v, ok := u.GetAnnotations()[WaveAnnotation]; ok {
+		if w, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			return w
+		}
 	}
-	return w
+	if w, ok := helmWeight(u); ok {
+		return w
+	}
+	return 0
 }
 
 func kindRank(kind string) int {

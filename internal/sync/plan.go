@@ -1,0 +1,111 @@
+package sync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/internal/object"
+)
+
+// SyncOptionsAnnotation carries per-resource sync options.
+const SyncOptionsAnnotation = "argocd.argoproj.io/sync-options"
+
+// Task is one step of a sync: apply an object, run a hook, or prune.
+type Task struct {
+	// Obj is the desired object or hook, or the live object to prune.
+	Obj   *unstructured.Unstructured
+	Phase Phase
+	Wave  int
+	Hook  bool
+	Prune bool
+	// PruneLast defers a prune until every wave is healthy.
+	PruneLast bool
+	// NoPrune (Prune=false) keeps the object: its prune is skipped.
+	NoPrune bool
+}
+
+// ID identifies the task across reconciles, for persisted progress.
+func (t Task) ID() string {
+	return TaskID(t.Phase, t.Hook, t.Prune, object.KeyOf(t.Obj))
+}
+
+// TaskID builds a task ID from its parts.
+func TaskID(phase Phase, hook, prune bool, k object.Key) string {
+	kind := "apply"
+	switch {
+	case hook:
+		kind = "hook"
+	case prune:
+		kind = "prune"
+	}
+	return fmt.Sprintf("%s:%s:%s", phase, kind, k)
+}
+
+// PlanOptions steer planning.
+type PlanOptions struct {
+	// PruneLast defers every prune until the last wave is healthy.
+	PruneLast bool
+}
+
+// Plan turns resources, hooks and objects to prune into ordered tasks:
+// by phase (PreSync, Sync, PostSync, SyncFail), then wave, then Argo CD's
+// kind order, then name. A hook runs in each phase it names; Skip hooks and
+// Helm hooks of no sync phase are left out.
+func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOptions) []Task {
+	var tasks []Task
+	for _, u := range resources {
+		tasks = append(tasks, Task{Obj: u, Phase: Sync, Wave: Wave(u)})
+	}
+	for _, u := range hooks {
+		if IsSkipped(u) {
+			continue
+		}
+		for _, p := range HookPhases(u) {
+			tasks = append(tasks, Task{Obj: u, Phase: p, Wave: Wave(u), Hook: true})
+		}
+	}
+	for _, u := range prunable {
+		o := resourceOptions(u)
+		tasks = append(tasks, Task{
+			Obj: u, Phase: Sync, Wave: Wave(u), Prune: true,
+			PruneLast: opts.PruneLast || o["PruneLast"] == "true",
+			NoPrune:   o["Prune"] == "false",
+		})
+	}
+	sort.SliceStable(tasks, func(i, j int) bool { return taskLess(tasks[i], tasks[j]) })
+	return tasks
+}
+
+var phaseRank = map[Phase]int{PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3}
+
+func taskLess(a, b Task) bool {
+	if a.Phase != b.Phase {
+		return phaseRank[a.Phase] < phaseRank[b.Phase]
+	}
+	if a.Prune != b.Prune {
+		return !a.Prune
+	}
+	if a.Wave != b.Wave {
+		return a.Wave < b.Wave
+	}
+	return applyLess(a.Obj, b.Obj)
+}
+
+// resourceOptions parses the sync-options annotation ("A=b,C=d").
+func resourceOptions(u *unstructured.Unstructured) map[string]string {
+	out := map[string]string{}
+	for _, kv := range splitList(u.GetAnnotations()[SyncOptionsAnnotation]) {
+		k, v, _ := strings.Cut(kv, "=")
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out
+}
+
+// HasResourceOption reports whether u's sync-options annotation sets
+// key=value.
+func HasResourceOption(u *unstructured.Unstructured, key, value string) bool {
+	return resourceOptions(u)[key] == value
+}

@@ -1,0 +1,161 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"flotilla.dev/flotilla/internal/health"
+)
+
+// start applies a resource or creates a hook. A hook with
+// BeforeHookCreation first has its previous instance deleted; start then
+// records nothing and the next step creates it once the old one is gone.
+func (s *stepper) start(ctx context.Context, t Task) error {
+	if !t.Hook {
+		if _, err := s.c.Apply(ctx, t.Obj); err != nil {
+			s.p[t.ID()] = record(t, SyncFailed, err.Error())
+			return nil
+		}
+		s.p[t.ID()] = record(t, Synced, fmt.Sprintf("%s/%s configured", strings.ToLower(t.Obj.GetKind()), t.Obj.GetName()))
+		return nil
+	}
+	live, err := s.c.Get(ctx, t.Obj)
+	if err != nil {
+		return err
+	}
+	if live != nil && live.GetAnnotations()[OperationAnnotation] == s.opts.OperationID {
+		s.p[t.ID()] = s.hookRecord(t, HookRunning, "hook adopted after a restart")
+		return nil
+	}
+	if live != nil {
+		if live.GetDeletionTimestamp() == nil && hasPolicy(DeletePolicies(t.Obj), PolicyBeforeHookCreation) {
+			if err := s.c.Delete(ctx, live, metav1.DeletePropagationForeground); err != nil {
+				return fmt.Errorf("delete previous hook %s: %w", t.Obj.GetName(), err)
+			}
+		}
+		return nil // wait until the previous instance is gone
+	}
+	hook := t.Obj.DeepCopy()
+	ann := hook.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[OperationAnnotation] = s.opts.OperationID
+	hook.SetAnnotations(ann)
+	if _, err := s.c.Apply(ctx, hook); err != nil {
+		s.p[t.ID()] = s.hookRecord(t, HookFailed, err.Error())
+		s.p[t.ID()].Code = SyncFailed
+		return nil
+	}
+	s.p[t.ID()] = s.hookRecord(t, HookRunning, fmt.Sprintf("%s/%s created", strings.ToLower(t.Obj.GetKind()), t.Obj.GetName()))
+	return nil
+}
+
+func (s *stepper) hookRecord(t Task, phase HookPhase, msg string) *Record {
+	r := record(t, Synced, msg)
+	r.HookPhase = phase
+	return r
+}
+
+// check reports whether a started task is done: its object Healthy, or its
+// hook finished. A Degraded object or a failed hook is recorded as failed.
+func (s *stepper) check(ctx context.Context, t Task) (bool, error) {
+	r := s.p[t.ID()]
+	if r == nil {
+		return false, nil // not started yet (a hook waiting for its old instance)
+	}
+	if t.Hook && r.HookPhase != HookRunning {
+		return true, nil
+	}
+	live, err := s.c.Get(ctx, t.Obj)
+	if err != nil {
+		return false, err
+	}
+	if live == nil {
+		if t.Hook {
+			r.HookPhase, r.Code, r.Message = HookFailed, SyncFailed, "hook was deleted before it finished"
+		}
+		return false, nil
+	}
+	st := s.opts.Health(live)
+	if !t.Hook {
+		switch st.Code {
+		case health.Healthy, health.Suspended:
+			return true, nil
+		case health.Degraded:
+			r.Code, r.Message = SyncFailed, joinNonEmpty(describe(t)+" is Degraded", st.Message)
+		}
+		return false, nil
+	}
+	switch st.Code {
+	case health.Healthy:
+		r.HookPhase, r.Message = HookSucceeded, joinNonEmpty(describe(t)+" succeeded", st.Message)
+		return true, s.deleteHook(ctx, t, live, PolicyHookSucceeded)
+	case health.Degraded:
+		r.HookPhase, r.Code, r.Message = HookFailed, SyncFailed, joinNonEmpty(describe(t)+" failed", st.Message)
+		return true, s.deleteHook(ctx, t, live, PolicyHookFailed)
+	}
+	return false, nil
+}
+
+func (s *stepper) deleteHook(ctx context.Context, t Task, live interface {
+	GetName() string
+}, policy string) error {
+	if !hasPolicy(DeletePolicies(t.Obj), policy) {
+		return nil
+	}
+	if err := s.c.Delete(ctx, t.Obj, metav1.DeletePropagationBackground); err != nil {
+		return fmt.Errorf("delete hook %s (%s): %w", live.GetName(), policy, err)
+	}
+	return nil
+}
+
+// prune deletes the prunable objects after every Sync wave is healthy:
+// higher waves first, PruneLast ones at the very end.
+func (s *stepper) prune(ctx context.Context, tasks []Task) error {
+	propagation := s.opts.PrunePropagation
+	if propagation == "" {
+		propagation = metav1.DeletePropagationForeground
+	}
+	for _, last := range []bool{false, true} {
+		var group []Task
+		for _, t := range tasks {
+			if t.Prune && t.PruneLast == last && s.p[t.ID()] == nil {
+				group = append(group, t)
+			}
+		}
+		for i := len(group) - 1; i >= 0; i-- { // reverse apply order: higher waves first
+			t := group[i]
+			switch {
+			case !s.opts.Prune:
+				s.p[t.ID()] = record(t, PruneSkipped, "ignored (requires pruning)")
+			case t.NoPrune:
+				s.p[t.ID()] = record(t, PruneSkipped, "ignored (Prune=false)")
+			default:
+				if err := s.c.Delete(ctx, t.Obj, propagation); err != nil {
+					s.p[t.ID()] = record(t, SyncFailed, err.Error())
+					return fmt.Errorf("prune %s: %w", describe(t), err)
+				}
+				s.p[t.ID()] = record(t, Pruned, "pruned")
+			}
+		}
+	}
+	return nil
+}
+
+// fail runs the SyncFail hooks, then reports the failure.
+func (s *stepper) fail(ctx context.Context, tasks []Task, msg string) (Outcome, error) {
+	for _, wave := range waves(tasks, SyncFail) {
+		out, err := s.runWave(ctx, tasks, SyncFail, wave)
+		if err != nil {
+			return out, err
+		}
+		if out.State == Running {
+			return Outcome{State: Running, Message: "sync failed, running SyncFail hooks: " + out.Message}, nil
+		}
+	}
+	return Outcome{State: Failed, Message: msg}, nil
+}
