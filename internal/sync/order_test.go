@@ -49,4 +49,3 @@ func TestSortForApply(t *testing.T) {
 		t.Fatalf("prune order: %s", got)
 	}
 }
-
