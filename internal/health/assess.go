@@ -10,18 +10,24 @@ import (
 
 type checkFunc func(u *unstructured.Unstructured) (Status, error)
 
-// checks holds the built-in checks by "group/kind".
+// checks holds the built-in checks by "group/kind": gitops-engine's set
+// (Argo CD 3.x) plus CustomResourceDefinition and Application, which
+// Argo CD leaves to Lua scripts.
 var checks = map[string]checkFunc{
-	"apps/Deployment":           deployment,
-	"apps/StatefulSet":          statefulSet,
-	"apps/DaemonSet":            daemonSet,
-	"apps/ReplicaSet":           replicaSet,
-	"/Pod":                      pod,
-	"batch/Job":                 job,
-	"/PersistentVolumeClaim":    pvc,
-	"/Service":                  service,
-	"networking.k8s.io/Ingress": ingress,
-	"argoproj.io/Application":   application,
+	"apps/Deployment":                     deployment,
+	"apps/StatefulSet":                    statefulSet,
+	"apps/DaemonSet":                      daemonSet,
+	"apps/ReplicaSet":                     replicaSet,
+	"/Pod":                                pod,
+	"batch/Job":                           job,
+	"/PersistentVolumeClaim":              pvc,
+	"/Service":                            service,
+	"networking.k8s.io/Ingress":           ingress,
+	"extensions/Ingress":                  ingress,
+	"autoscaling/HorizontalPodAutoscaler": hpa,
+	"apiregistration.k8s.io/APIService":   apiService,
+	"argoproj.io/Workflow":                workflow,
+	"argoproj.io/Application":             application,
 	"apiextensions.k8s.io/CustomResourceDefinition": crd,
 }
 
@@ -32,8 +38,16 @@ func Assess(u *unstructured.Unstructured) Status {
 		return Status{Code: Missing}
 	}
 	if u.GetDeletionTimestamp() != nil {
-		return Status{Code: Progressing, Message: "Pending deletion"}
+		return pendingDeletion
 	}
+	return builtin(u)
+}
+
+// pendingDeletion is the health of any object being deleted.
+var pendingDeletion = Status{Code: Progressing, Message: "Pending deletion"}
+
+// builtin runs the built-in check for u's kind, or kstatus' conventions.
+func builtin(u *unstructured.Unstructured) Status {
 	gvk := u.GroupVersionKind()
 	check, ok := checks[gvk.Group+"/"+gvk.Kind]
 	if !ok {

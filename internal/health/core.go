@@ -9,21 +9,25 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// crashReasons are container waiting reasons that mean the Pod will not
-// become ready by waiting.
-var crashReasons = map[string]bool{
-	"CrashLoopBackOff": true, "ErrImagePull": true, "ImagePullBackOff": true,
-	"CreateContainerConfigError": true, "InvalidImageName": true, "CreateContainerError": true,
-}
+// annotationIgnoreRestartPolicy makes a Pod with restartPolicy Never or
+// OnFailure be judged like a long-running one (Argo CD's alpha annotation,
+// for Pods owned by operators rather than run as hooks).
+const annotationIgnoreRestartPolicy = "argocd.argoproj.io/ignore-restart-policy"
 
+// pod follows gitops-engine's health_pod.go. A Pod without restartPolicy
+// gets the API server's default, Always.
 func pod(u *unstructured.Unstructured) (Status, error) {
 	var p corev1.Pod
 	if err := convert(u, &p); err != nil {
 		return Status{}, err
 	}
-	for _, cs := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
-		if w := cs.State.Waiting; w != nil && crashReasons[w.Reason] {
-			return Status{Code: Degraded, Message: w.Message}, nil
+	_, ignorePolicy := p.Annotations[annotationIgnoreRestartPolicy]
+	restartAlways := p.Spec.RestartPolicy == "" || p.Spec.RestartPolicy == corev1.RestartPolicyAlways || ignorePolicy
+	// Hooks (Never/OnFailure) stay Progressing through image pull errors:
+	// failing them early would let a fixed image run after the sync ended.
+	if restartAlways {
+		if msgs := waitingErrors(p.Status.ContainerStatuses); len(msgs) > 0 {
+			return Status{Code: Degraded, Message: strings.Join(msgs, ", ")}, nil
 		}
 	}
 	switch p.Status.Phase {
@@ -32,18 +36,20 @@ func pod(u *unstructured.Unstructured) (Status, error) {
 	case corev1.PodSucceeded:
 		return Status{Code: Healthy, Message: p.Status.Message}, nil
 	case corev1.PodFailed:
-		msg := p.Status.Message
-		if msg == "" {
-			msg = failedContainerMessage(p.Status.ContainerStatuses)
+		if p.Status.Message != "" {
+			return Status{Code: Degraded, Message: p.Status.Message}, nil
 		}
-		return Status{Code: Degraded, Message: msg}, nil
+		return Status{Code: Degraded, Message: failedContainerMessage(p.Status)}, nil
 	case corev1.PodRunning:
-		if p.Spec.RestartPolicy != "" && p.Spec.RestartPolicy != corev1.RestartPolicyAlways {
+		if !restartAlways {
 			return progressing(p.Status.Message), nil
 		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-				return Status{Code: Healthy, Message: p.Status.Message}, nil
+		if podReady(p.Status) {
+			return Status{Code: Healthy, Message: p.Status.Message}, nil
+		}
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.LastTerminationState.Terminated != nil {
+				return Status{Code: Degraded, Message: p.Status.Message}, nil
 			}
 		}
 		return progressing(p.Status.Message), nil
@@ -51,35 +57,78 @@ func pod(u *unstructured.Unstructured) (Status, error) {
 	return Status{Code: Unknown, Message: p.Status.Message}, nil
 }
 
-func failedContainerMessage(statuses []corev1.ContainerStatus) string {
+// waitingErrors returns the messages of containers waiting for a reason
+// that means trouble: Err*, *Error, *BackOff (CrashLoopBackOff,
+// ImagePullBackOff, ErrImagePull, CreateContainerConfigError, ...).
+func waitingErrors(statuses []corev1.ContainerStatus) []string {
 	var msgs []string
 	for _, cs := range statuses {
-		if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
-			msgs = append(msgs, fmt.Sprintf("container %q exited with %d: %s", cs.Name, t.ExitCode, t.Reason))
+		w := cs.State.Waiting
+		if w != nil && (strings.HasPrefix(w.Reason, "Err") || strings.HasSuffix(w.Reason, "Error") || strings.HasSuffix(w.Reason, "BackOff")) {
+			msgs = append(msgs, w.Message)
 		}
 	}
-	return strings.Join(msgs, "; ")
+	return msgs
 }
 
+// failedContainerMessage explains a failed Pod by its first init or app
+// container that terminated with a message, OOMKilled or a non-zero code.
+func failedContainerMessage(s corev1.PodStatus) string {
+	for _, cs := range append(append([]corev1.ContainerStatus{}, s.InitContainerStatuses...), s.ContainerStatuses...) {
+		t := cs.State.Terminated
+		switch {
+		case t == nil:
+		case t.Message != "":
+			return t.Message
+		case t.Reason == "OOMKilled":
+			return t.Reason
+		case t.ExitCode != 0:
+			return fmt.Sprintf("container %q failed with exit code %d", cs.Name, t.ExitCode)
+		}
+	}
+	return ""
+}
+
+func podReady(s corev1.PodStatus) bool {
+	for _, c := range s.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// job follows gitops-engine's health_job.go, quirks included: a Failed
+// condition wins whatever its status, and a Suspended condition that is
+// False (the Job was resumed) counts as finished, so a resumed Job is
+// Healthy while it runs.
 func job(u *unstructured.Unstructured) (Status, error) {
 	var j batchv1.Job
 	if err := convert(u, &j); err != nil {
 		return Status{}, err
 	}
+	var failed, complete, suspended bool
+	var failMsg, msg string
 	for _, c := range j.Status.Conditions {
-		if c.Status != corev1.ConditionTrue {
-			continue
-		}
 		switch c.Type {
 		case batchv1.JobFailed:
-			return Status{Code: Degraded, Message: c.Message}, nil
+			failed, complete, failMsg = true, true, c.Message
 		case batchv1.JobComplete:
-			return Status{Code: Healthy, Message: c.Message}, nil
+			complete, msg = true, c.Message
 		case batchv1.JobSuspended:
-			return Status{Code: Suspended, Message: c.Message}, nil
+			complete, msg = true, c.Message
+			suspended = suspended || c.Status == corev1.ConditionTrue
 		}
 	}
-	return progressing("job is running"), nil
+	switch {
+	case !complete:
+		return progressing(msg), nil
+	case failed:
+		return Status{Code: Degraded, Message: failMsg}, nil
+	case suspended:
+		return Status{Code: Suspended, Message: msg}, nil
+	}
+	return Status{Code: Healthy, Message: msg}, nil
 }
 
 func pvc(u *unstructured.Unstructured) (Status, error) {
@@ -135,20 +184,4 @@ func crd(u *unstructured.Unstructured) (Status, error) {
 		}
 	}
 	return progressing("Waiting for the CRD to be established"), nil
-}
-
-// application is the health of a child Application as its parent sees it:
-// its own health, and not Healthy until it is also Synced, so a parent's
-// wave really waits for its children.
-func application(u *unstructured.Unstructured) (Status, error) {
-	code, _, _ := unstructured.NestedString(u.Object, "status", "health", "status")
-	msg, _, _ := unstructured.NestedString(u.Object, "status", "health", "message")
-	syncStatus, _, _ := unstructured.NestedString(u.Object, "status", "sync", "status")
-	switch {
-	case code == "":
-		return progressing("Waiting for the application to be reconciled"), nil
-	case Code(code) == Healthy && syncStatus != "Synced":
-		return progressing("Waiting for the application to be synced"), nil
-	}
-	return Status{Code: Code(code), Message: msg}, nil
 }

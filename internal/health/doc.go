@@ -1,7 +1,23 @@
 // Package health assesses the health of one live Kubernetes object the way
-// Argo CD does: built-in checks for the workload kinds (Deployment,
-// StatefulSet, DaemonSet, ReplicaSet, Pod, Job), PersistentVolumeClaim,
-// LoadBalancer Services, Ingress and Argo CD Applications, and kstatus'
-// condition conventions for everything else. Assess is a pure function of
-// the object; Worst aggregates statuses with Argo CD's ordering.
+// Argo CD 3.x does.
+//
+// Assess is a pure function of the object. It runs the built-in checks of
+// Argo CD's gitops-engine, branch for branch and message for message:
+// Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job,
+// PersistentVolumeClaim, Service (LoadBalancer), Ingress,
+// HorizontalPodAutoscaler (autoscaling/v1 annotation and v2 conditions),
+// APIService and Argo Workflow. On top of those it checks
+// CustomResourceDefinitions and child Argo CD Applications (healthy only
+// once synced, so app-of-apps waves wait), which Argo CD leaves to Lua
+// scripts, and applies kstatus' condition conventions to every other kind,
+// where Argo CD reports no health at all. Fields the API server always
+// defaults (replicas, update strategies, restartPolicy) are defaulted
+// before checking, so a manifest is judged as its live object would be.
+//
+// A Checker adds custom checks written in CEL instead of Lua, keyed by
+// group and kind like Argo CD's resource.customizations.health.<group>_<Kind>
+// ConfigMap keys (ParseConfigMap reads those); a custom check wins over the
+// built-in one. Each evaluation is bounded by CostLimit and EvalTimeout.
+//
+// Worst aggregates statuses with Argo CD's ordering.
 package health

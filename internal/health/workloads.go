@@ -8,6 +8,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
+// The workload checks follow gitops-engine's health_deployment.go,
+// health_statefulset.go, health_daemonset.go and health_replicaset.go
+// branch for branch, messages included. Fields the API server always
+// defaults (spec.replicas, the update strategy) are defaulted the same way
+// first, so an object that never went through the API server is judged as
+// its live counterpart would be.
+
 func deployment(u *unstructured.Unstructured) (Status, error) {
 	var d appsv1.Deployment
 	if err := convert(u, &d); err != nil {
@@ -19,10 +26,8 @@ func deployment(u *unstructured.Unstructured) (Status, error) {
 	if d.Generation > d.Status.ObservedGeneration {
 		return progressing("Waiting for rollout to finish: observed deployment generation less than desired generation"), nil
 	}
-	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-			return Status{Code: Degraded, Message: fmt.Sprintf("Deployment %q exceeded its progress deadline", d.Name)}, nil
-		}
+	if c := deploymentCondition(d.Status, appsv1.DeploymentProgressing); c != nil && c.Reason == "ProgressDeadlineExceeded" {
+		return Status{Code: Degraded, Message: fmt.Sprintf("Deployment %q exceeded its progress deadline", d.Name)}, nil
 	}
 	want := replicasOrOne(d.Spec.Replicas)
 	s := d.Status
@@ -35,6 +40,17 @@ func deployment(u *unstructured.Unstructured) (Status, error) {
 		return progressing(fmt.Sprintf("Waiting for rollout to finish: %d of %d updated replicas are available...", s.AvailableReplicas, s.UpdatedReplicas)), nil
 	}
 	return Status{Code: Healthy}, nil
+}
+
+// deploymentCondition returns the first condition of type t, as
+// gitops-engine looks only at that one.
+func deploymentCondition(s appsv1.DeploymentStatus, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+	for i := range s.Conditions {
+		if s.Conditions[i].Type == t {
+			return &s.Conditions[i]
+		}
+	}
+	return nil
 }
 
 func statefulSet(u *unstructured.Unstructured) (Status, error) {
@@ -50,15 +66,24 @@ func statefulSet(u *unstructured.Unstructured) (Status, error) {
 	if s.ReadyReplicas < want {
 		return progressing(fmt.Sprintf("Waiting for %d pods to be ready...", want-s.ReadyReplicas)), nil
 	}
-	if st.Spec.UpdateStrategy.Type == appsv1.RollingUpdateStatefulSetStrategyType && st.Spec.UpdateStrategy.RollingUpdate != nil {
-		if p := st.Spec.UpdateStrategy.RollingUpdate.Partition; p != nil && *p > 0 {
-			if s.UpdatedReplicas < want-*p {
-				return progressing(fmt.Sprintf("Waiting for partitioned roll out to finish: %d out of %d new pods have been updated...", s.UpdatedReplicas, want-*p)), nil
-			}
-			return Status{Code: Healthy, Message: fmt.Sprintf("partitioned roll out complete: %d new pods have been updated...", s.UpdatedReplicas)}, nil
-		}
+	strategy := st.Spec.UpdateStrategy
+	if strategy.Type == "" {
+		strategy.Type = appsv1.RollingUpdateStatefulSetStrategyType
 	}
-	if st.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
+	if strategy.Type == appsv1.RollingUpdateStatefulSetStrategyType {
+		// The API server defaults rollingUpdate.partition to 0, so a live
+		// RollingUpdate StatefulSet always takes this branch in Argo CD and
+		// its revisions are never compared.
+		var partition int32
+		if strategy.RollingUpdate != nil && strategy.RollingUpdate.Partition != nil {
+			partition = *strategy.RollingUpdate.Partition
+		}
+		if s.UpdatedReplicas < want-partition {
+			return progressing(fmt.Sprintf("Waiting for partitioned roll out to finish: %d out of %d new pods have been updated...", s.UpdatedReplicas, want-partition)), nil
+		}
+		return Status{Code: Healthy, Message: fmt.Sprintf("partitioned roll out complete: %d new pods have been updated...", s.UpdatedReplicas)}, nil
+	}
+	if strategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
 		return Status{Code: Healthy, Message: fmt.Sprintf("statefulset has %d ready pods", s.ReadyReplicas)}, nil
 	}
 	if s.UpdateRevision != s.CurrentRevision {
@@ -97,8 +122,11 @@ func replicaSet(u *unstructured.Unstructured) (Status, error) {
 		return progressing("Waiting for rollout to finish: observed replica set generation less than desired generation"), nil
 	}
 	for _, c := range rs.Status.Conditions {
-		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
-			return Status{Code: Degraded, Message: c.Message}, nil
+		if c.Type == appsv1.ReplicaSetReplicaFailure {
+			if c.Status == corev1.ConditionTrue {
+				return Status{Code: Degraded, Message: c.Message}, nil
+			}
+			break
 		}
 	}
 	want := replicasOrOne(rs.Spec.Replicas)
@@ -110,6 +138,7 @@ func replicaSet(u *unstructured.Unstructured) (Status, error) {
 
 func progressing(msg string) Status { return Status{Code: Progressing, Message: msg} }
 
+// replicasOrOne applies the API server's default of one replica.
 func replicasOrOne(r *int32) int32 {
 	if r == nil {
 		return 1
