@@ -152,8 +152,3 @@ func splitHooks(objs []*unstructured.Unstructured) (resources, hooks []*unstruct
 	}
 	return resources, hooks
 }
-
-// assess is the health of a live object as this controller sees it.
-func (r *Reconciler) assess(u *unstructured.Unstructured) health.Status {
-	return health.Assess(u)
-}

@@ -117,3 +117,7 @@ func objectMeta(name string) metav1.ObjectMeta {
 func objectMetaIn(ns, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: ns, Name: name}
 }
+
+func yamlInto(manifest string, into any) error {
+	return yaml.UnmarshalStrict([]byte(manifest), into)
+}

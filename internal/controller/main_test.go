@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/cli"
 	"flotilla.dev/flotilla/internal/controller"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/install"
@@ -27,7 +29,14 @@ import (
 // appNamespace is where the tests' Applications live, as in Argo CD.
 const appNamespace = "argocd"
 
-func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
+func TestMain(m *testing.M) {
+	// The test binary doubles as the flotilla command, so a test can run
+	// the controller as a separate process and kill it.
+	if args := os.Getenv(reexecEnv); args != "" {
+		os.Exit(cli.Execute(context.Background(), strings.Split(args, "\n"), os.Stdout, os.Stderr))
+	}
+	os.Exit(kubetest.Main(m))
+}
 
 func init() {
 	out := io.Discard

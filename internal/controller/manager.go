@@ -92,12 +92,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	gen.Credentials = secretCredentials(mgr.GetClient(), opts.Namespace)
 	r := &Reconciler{
 		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
+		Reader:          mgr.GetAPIReader(),
 		Cluster:         apply.NewClient(dyn, mgr.GetRESTMapper()),
 		Manifests:       gen,
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
 		KubeVersion:     serverVersion(cfg),
 	}
+	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}

@@ -31,8 +31,11 @@ const (
 
 // Reconciler reconciles Applications in one namespace.
 type Reconciler struct {
-	// Client reads and patches Applications (cached reads).
+	// Client patches Applications and reads other objects (cached reads).
 	Client client.Client
+	// Reader reads Applications from the API server itself: an operation
+	// steps on the progress it last wrote, which a cache may not show yet.
+	Reader client.Reader
 	// Cluster applies, predicts, reads and deletes managed objects.
 	Cluster *apply.Client
 	// Manifests renders the Applications' sources.
@@ -45,17 +48,23 @@ type Reconciler struct {
 	SelfHealBackoff time.Duration
 
 	watches *watchSet
+	checks  healthChecks
 }
 
 // Reconcile implements reconcile.Reconciler.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	app := &v1alpha1.Application{}
-	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+	reader := r.Reader
+	if reader == nil {
+		reader = r.Client
+	}
+	if err := reader.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if app.DeletionTimestamp != nil {
 		return r.finalize(ctx, app)
 	}
+	r.checks.refresh(ctx)
 	orig := app.DeepCopy()
 	refresh := app.Annotations[RefreshAnnotation] != ""
 	result := r.reconcileApp(ctx, app, refresh)

@@ -93,6 +93,28 @@ type Options struct {
 	OperationID string
 	// Health assesses a live object; default health.Assess.
 	Health func(*unstructured.Unstructured) health.Status
+	// definedKinds are the kinds whose CRDs this sync applies.
+	definedKinds map[string]bool
+}
+
+// KindDefinedInSync reports whether u's kind is defined by a CRD that the
+// same sync applies: such an object waits for its CRD instead of failing.
+func (o Options) KindDefinedInSync(u *unstructured.Unstructured) bool {
+	gvk := u.GroupVersionKind()
+	return o.definedKinds[gvk.Group+"/"+gvk.Kind]
+}
+
+func crdKinds(tasks []Task) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range tasks {
+		if t.Obj.GetKind() != "CustomResourceDefinition" || t.Prune {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(t.Obj.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(t.Obj.Object, "spec", "names", "kind")
+		out[group+"/"+kind] = true
+	}
+	return out
 }
 
 // Step advances a sync as far as it can without waiting: it starts the
@@ -104,6 +126,7 @@ type Options struct {
 // failed hook fails the sync, after which the SyncFail hooks run.
 func Step(ctx context.Context, c Cluster, tasks []Task, p Progress, opts Options) (Outcome, error) {
 	s := &stepper{c: c, p: p, opts: opts}
+	s.opts.definedKinds = crdKinds(tasks)
 	if s.opts.Health == nil {
 		s.opts.Health = health.Assess
 	}

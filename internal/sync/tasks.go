@@ -2,11 +2,13 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/health"
 )
 
@@ -16,6 +18,9 @@ import (
 func (s *stepper) start(ctx context.Context, t Task) error {
 	if !t.Hook {
 		if _, err := s.c.Apply(ctx, t.Obj); err != nil {
+			if errors.Is(err, apply.ErrUnknownKind) && s.opts.KindDefinedInSync(t.Obj) {
+				return nil // its CRD is being established: try again next step
+			}
 			s.p[t.ID()] = record(t, SyncFailed, err.Error())
 			return nil
 		}
