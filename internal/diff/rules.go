@@ -1,0 +1,124 @@
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/gobwas/glob"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Rule is one spec.ignoreDifferences entry.
+type Rule struct {
+	// Group and Kind select objects; both are glob patterns ("*" matches
+	// any). Group "" is the core group. Kind is required.
+	Group, Kind string
+	// Name and Namespace narrow the match; "" matches any.
+	Name, Namespace string
+	// JSONPointers are RFC 6901 pointers to fields to ignore.
+	JSONPointers []string
+	// JQPathExpressions are jq path expressions selecting fields to ignore.
+	JQPathExpressions []string
+	// ManagedFieldsManagers are field managers whose fields in the live
+	// object take precedence over the desired state.
+	ManagedFieldsManagers []string
+}
+
+// compiledRule is a Rule ready to be matched and applied.
+type compiledRule struct {
+	group, kind     glob.Glob
+	name, namespace string
+	pointers        [][]string
+	jq              []*jqExpr
+	managers        []string
+}
+
+// ruleSet is the compiled form of an Application's ignoreDifferences.
+type ruleSet []*compiledRule
+
+func compileRules(rules []Rule) (ruleSet, error) {
+	out := make(ruleSet, 0, len(rules))
+	for i, r := range rules {
+		c, err := compileRule(r)
+		if err != nil {
+			return nil, fmt.Errorf("ignore rule %d (%s/%s): %w", i, r.Group, r.Kind, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func compileRule(r Rule) (*compiledRule, error) {
+	if r.Kind == "" {
+		return nil, errors.New("kind is required")
+	}
+	group, err := compileGlob(r.Group)
+	if err != nil {
+		return nil, fmt.Errorf("group pattern: %w", err)
+	}
+	kind, err := compileGlob(r.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("kind pattern: %w", err)
+	}
+	c := &compiledRule{
+		group:     group,
+		kind:      kind,
+		name:      r.Name,
+		namespace: r.Namespace,
+		managers:  r.ManagedFieldsManagers,
+	}
+	for _, p := range r.JSONPointers {
+		tokens, err := parsePointer(p)
+		if err != nil {
+			return nil, err
+		}
+		c.pointers = append(c.pointers, tokens)
+	}
+	for _, e := range r.JQPathExpressions {
+		x, err := compileJQ(e)
+		if err != nil {
+			return nil, err
+		}
+		c.jq = append(c.jq, x)
+	}
+	return c, nil
+}
+
+// matches reports whether the rule applies to obj, as Argo CD's ignore
+// normalizer decides: glob on group and kind, exact name and namespace.
+func (c *compiledRule) matches(obj *unstructured.Unstructured) bool {
+	gk := obj.GroupVersionKind().GroupKind()
+	return c.group.Match(gk.Group) &&
+		c.kind.Match(gk.Kind) &&
+		(c.name == "" || c.name == obj.GetName()) &&
+		(c.namespace == "" || c.namespace == obj.GetNamespace())
+}
+
+// matching returns the rules that apply to obj, in order.
+func (rs ruleSet) matching(obj *unstructured.Unstructured) []*compiledRule {
+	if obj == nil {
+		return nil
+	}
+	var out []*compiledRule
+	for _, c := range rs {
+		if c.matches(obj) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// managers merges the trusted managers of the given rules, as Argo CD's
+// mergeIgnoreDifferences does.
+func managers(matched []*compiledRule) []string {
+	var out []string
+	for _, c := range matched {
+		for _, m := range c.managers {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
