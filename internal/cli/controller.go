@@ -56,6 +56,8 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.BoolVar(&c.LeaderElection, "leader-elect", true, "elect a leader so only one replica reconciles")
 	f.StringVar(&c.MetricsAddr, "metrics-addr", ":8080", `address of the Prometheus metrics endpoint ("0" disables)`)
 	f.StringVar(&c.HealthAddr, "health-addr", ":8081", `address of the /healthz and /readyz endpoints ("0" disables)`)
+	f.Float32Var(&c.QPS, "kube-api-qps", 100, "requests per second to the Kubernetes API")
+	f.IntVar(&c.Burst, "kube-api-burst", 200, "burst of requests to the Kubernetes API")
 	f.BoolVar(&development, "dev-log", false, "human-readable logs instead of JSON")
 	return cmd
 }

@@ -3,12 +3,15 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/health"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/object"
@@ -33,6 +36,8 @@ type comparison struct {
 	health     health.Status
 	// errs are per-object problems that make the comparison unreliable.
 	errs []string
+	// shared are objects whose tracking id names another app.
+	shared []string
 }
 
 // compare reads the live state of every desired and previously managed
@@ -45,7 +50,7 @@ func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, sta
 	for _, u := range resources {
 		key := object.KeyOf(u)
 		seen[key] = true
-		res, problem, err := r.compareOne(ctx, u)
+		res, problem, err := r.compareOne(ctx, app, u, cmp)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +72,7 @@ func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, sta
 
 // compareOne compares one desired object. problem explains a dry-run that
 // the API server refused (the object is then OutOfSync).
-func (r *Reconciler) compareOne(ctx context.Context, u *unstructured.Unstructured) (res v1alpha1.ResourceStatus, problem string, err error) {
+func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured, cmp *comparison) (res v1alpha1.ResourceStatus, problem string, err error) {
 	res = resourceStatus(u)
 	live, err := r.Cluster.Get(ctx, u)
 	if errors.Is(err, apply.ErrUnknownKind) {
@@ -81,6 +86,10 @@ func (r *Reconciler) compareOne(ctx context.Context, u *unstructured.Unstructure
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusMissing}
 		return res, "", nil
 	}
+	if id := live.GetAnnotations()[apply.TrackingAnnotation]; id != "" && !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
+		owner, _, _ := apply.ParseTrackingID(id)
+		cmp.shared = append(cmp.shared, fmt.Sprintf("%s/%s is part of applications %s and %s", u.GetKind(), u.GetName(), owner, app.Name))
+	}
 	h := r.assess(live)
 	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
 	predicted, err := r.Cluster.DryRun(ctx, u)
@@ -89,7 +98,11 @@ func (r *Reconciler) compareOne(ctx context.Context, u *unstructured.Unstructure
 		return res, err.Error(), nil
 	}
 	res.Status = v1alpha1.SyncStatusCodeOutOfSync
-	if apply.Equal(predicted, live) {
+	equal, err := diff.Equal(predicted, live, ignoreRules(app))
+	if err != nil {
+		return res, "ignoreDifferences: " + err.Error(), nil
+	}
+	if equal {
 		res.Status = v1alpha1.SyncStatusCodeSynced
 	}
 	return res, "", nil
@@ -120,7 +133,9 @@ func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application
 			continue
 		}
 		cmp.prunable = append(cmp.prunable, live)
-		cmp.syncStatus = v1alpha1.SyncStatusCodeOutOfSync
+		if !ignoresExtraneous(live) {
+			cmp.syncStatus = v1alpha1.SyncStatusCodeOutOfSync
+		}
 		res := resourceStatus(live)
 		res.Status = v1alpha1.SyncStatusCodeOutOfSync
 		res.RequiresPruning = true
@@ -151,4 +166,23 @@ func splitHooks(objs []*unstructured.Unstructured) (resources, hooks []*unstruct
 		}
 	}
 	return resources, hooks
+}
+
+// ignoresExtraneous reports the compare option IgnoreExtraneous: an object
+// to prune that does not make its app OutOfSync.
+func ignoresExtraneous(u *unstructured.Unstructured) bool {
+	return strings.Contains(u.GetAnnotations()["argocd.argoproj.io/compare-options"], "IgnoreExtraneous")
+}
+
+// ignoreRules are the app's ignoreDifferences in the diff package's form.
+func ignoreRules(app *v1alpha1.Application) []diff.Rule {
+	rules := make([]diff.Rule, 0, len(app.Spec.IgnoreDifferences))
+	for _, d := range app.Spec.IgnoreDifferences {
+		rules = append(rules, diff.Rule{
+			Group: d.Group, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace,
+			JSONPointers: d.JSONPointers, JQPathExpressions: d.JQPathExpressions,
+			ManagedFieldsManagers: d.ManagedFieldsManagers,
+		})
+	}
+	return rules
 }

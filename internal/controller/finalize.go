@@ -14,6 +14,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/manifests"
+	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
 var resourceFinalizers = []string{ResourcesFinalizer, ResourcesFinalizerForeground, ResourcesFinalizerBackground}
@@ -45,6 +46,9 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 		live, err := r.Cluster.Get(ctx, probe)
 		if err != nil || live == nil || !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
 			continue
+		}
+		if flsync.HasResourceOption(live, "Delete", "false") {
+			continue // Delete=false: kept when its app goes
 		}
 		remaining++
 		if live.GetDeletionTimestamp() != nil {

@@ -54,7 +54,7 @@ var (
 
 // env installs the CRDs and starts one controller (leader election on) for
 // the whole test binary. It returns a client that knows the Argo CD kinds.
-func env(t *testing.T) client.Client {
+func env(t testing.TB) client.Client {
 	t.Helper()
 	cfg := kubetest.Plane(t).RESTConfig()
 	envOnce.Do(func() { envC, envErr = startController(cfg) })

@@ -40,6 +40,10 @@ type Options struct {
 	LeaderElection bool
 	// MetricsAddr and HealthAddr are listen addresses ("0" disables).
 	MetricsAddr, HealthAddr string
+	// QPS and Burst limit requests to the API server (defaults 100, 200
+	// when the rest config sets none).
+	QPS   float32
+	Burst int
 }
 
 // Scheme knows the built-in kinds and the Argo CD kinds.
@@ -63,6 +67,13 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	scheme, err := Scheme()
 	if err != nil {
 		return nil, err
+	}
+	cfg = rest.CopyConfig(cfg)
+	if opts.QPS > 0 {
+		cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	}
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 100, 200
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme,

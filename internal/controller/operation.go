@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/object"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
@@ -109,20 +110,34 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 		return 0
 	}
 	opts := syncOptions(app, op)
+	if opts.HasOption("FailOnSharedResource=true") && len(cmp.shared) > 0 {
+		return r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "shared resource found: " + strings.Join(cmp.shared, "; ")})
+	}
 	if opts.HasOption("CreateNamespace=true") && app.Spec.Destination.Namespace != "" {
 		if err := r.ensureNamespace(ctx, app); err != nil {
 			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: err.Error()})
 			return 0
 		}
 	}
-	tasks := flsync.Plan(selectResources(op.Sync.Resources, cmp.desired), selectResources(op.Sync.Resources, cmp.hooks),
+	desired := selectResources(op.Sync.Resources, cmp.desired)
+	if opts.HasOption("ApplyOutOfSyncOnly=true") {
+		desired = outOfSyncOnly(desired, cmp, progressKeys(st))
+	}
+	if opts.HasOption("RespectIgnoreDifferences=true") {
+		var err error
+		if desired, err = r.respectIgnored(ctx, app, desired); err != nil {
+			return r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: err.Error()})
+		}
+	}
+	tasks := flsync.Plan(desired, selectResources(op.Sync.Resources, cmp.hooks),
 		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{PruneLast: opts.HasOption("PruneLast=true")})
 	progress := toProgress(st.SyncResult.Resources)
 	out, err := flsync.Step(ctx, r.Cluster, tasks, progress, flsync.Options{
-		Prune:            op.Sync.Prune,
-		PrunePropagation: prunePropagation(opts),
-		OperationID:      st.StartedAt.UTC().Format(time.RFC3339),
-		Health:           r.assess,
+		Prune:                       op.Sync.Prune,
+		PrunePropagation:            prunePropagation(opts),
+		OperationID:                 st.StartedAt.UTC().Format(time.RFC3339),
+		SkipDryRunOnMissingResource: opts.HasOption("SkipDryRunOnMissingResource=true"),
+		Health:                      r.assess,
 	})
 	st.SyncResult.Resources = fromProgress(progress)
 	if err != nil {
@@ -290,4 +305,54 @@ func multi(app *v1alpha1.Application, revs []string) []string {
 		return revs
 	}
 	return nil
+}
+
+// outOfSyncOnly keeps the objects that are OutOfSync, and those this
+// operation already applied (so their health is still waited for).
+func outOfSyncOnly(objs []*unstructured.Unstructured, cmp *comparison, applied map[object.Key]bool) []*unstructured.Unstructured {
+	synced := map[object.Key]bool{}
+	for _, r := range cmp.resources {
+		if r.Status == v1alpha1.SyncStatusCodeSynced {
+			synced[object.Key{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}] = true
+		}
+	}
+	var out []*unstructured.Unstructured
+	for _, u := range objs {
+		if k := object.KeyOf(u); !synced[k] || applied[k] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func progressKeys(st *v1alpha1.OperationState) map[object.Key]bool {
+	out := map[object.Key]bool{}
+	for _, r := range st.SyncResult.Resources {
+		out[object.Key{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}] = true
+	}
+	return out
+}
+
+// respectIgnored keeps the live value of every ignored field
+// (RespectIgnoreDifferences=true), so a sync does not undo, say, an
+// autoscaler's replicas.
+func (r *Reconciler) respectIgnored(ctx context.Context, app *v1alpha1.Application, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	rules := ignoreRules(app)
+	if len(rules) == 0 {
+		return objs, nil
+	}
+	out := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, u := range objs {
+		live, err := r.Cluster.Get(ctx, u)
+		if err != nil || live == nil {
+			out = append(out, u)
+			continue
+		}
+		kept, err := diff.RespectIgnored(u, live, rules)
+		if err != nil {
+			return nil, fmt.Errorf("respect ignoreDifferences on %s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+		out = append(out, kept)
+	}
+	return out, nil
 }

@@ -48,6 +48,11 @@ func writeComparison(st *v1alpha1.ApplicationStatus, app *v1alpha1.Application, 
 	} else {
 		clearCondition(st, v1alpha1.ApplicationConditionComparisonError)
 	}
+	if len(cmp.shared) > 0 {
+		setCondition(st, v1alpha1.ApplicationConditionSharedResourceWarning, strings.Join(cmp.shared, "; "))
+	} else {
+		clearCondition(st, v1alpha1.ApplicationConditionSharedResourceWarning)
+	}
 	st.Resources = cmp.resources
 	st.Sync = v1alpha1.SyncStatus{
 		Status:     cmp.syncStatus,

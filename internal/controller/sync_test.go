@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -380,4 +381,54 @@ func TestKilledControllerResumesOperation(t *testing.T) {
 	if err := c.Get(context.Background(), key, app); err != nil && !apierrors.IsNotFound(err) {
 		t.Log(err)
 	}
+}
+
+func TestIgnoreDifferencesKeepsScaledDeploymentSynced(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo(t, "scaled")
+	repo.Commit(t, map[string]string{"app/deployment.yaml": deployment("web", 1)}, "web")
+	manifest := directoryApp("scaled", repo.URL(), "app", ns, true) + `  ignoreDifferences:
+  - group: apps
+    kind: Deployment
+    jsonPointers: [/spec/replicas]
+`
+	createApp(t, c, manifest)
+	waitSyncedHealthy(t, c, "scaled", "", 60*time.Second)
+
+	// The autoscaler scales the Deployment through its scale subresource.
+	var d appsv1.Deployment
+	if !exists(c, &d, ns, "web") {
+		t.Fatal("deployment missing")
+	}
+	scale := &autoscalingv1.Scale{}
+	if err := c.SubResource("scale").Get(context.Background(), &d, scale); err != nil {
+		t.Fatal(err)
+	}
+	scale.Spec.Replicas = 3
+	if err := c.SubResource("scale").Update(context.Background(), &d, client.WithSubResourceBody(scale), client.FieldOwner("horizontal-pod-autoscaler")); err != nil {
+		t.Fatal(err)
+	}
+	refresh(t, c, "scaled")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		app := getApp(t, c, "scaled")
+		if app.Status.Sync.Status == v1alpha1.SyncStatusCodeOutOfSync {
+			t.Fatalf("scaled Deployment made the app OutOfSync: %s", describe(app))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !exists(c, &d, ns, "web") || *d.Spec.Replicas != 3 {
+		t.Fatalf("replicas = %d, want the autoscaler's 3 kept", *d.Spec.Replicas)
+	}
+	// Without the rule the same drift is OutOfSync (and selfHeal reverts it).
+	app := getApp(t, c, "scaled")
+	app.Spec.IgnoreDifferences = nil
+	if err := c.Update(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() (bool, string) {
+		return exists(c, &d, ns, "web") && *d.Spec.Replicas == 1, fmt.Sprintf("replicas = %d", *d.Spec.Replicas)
+	})
 }

@@ -25,9 +25,13 @@ type Scope interface {
 // CRD in the same set defines it.
 func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope Scope) error {
 	crdScopes := definedKinds(objs)
+	skipAll := app.Spec.SyncPolicy != nil && app.Spec.SyncPolicy.SyncOptions.HasOption("SkipDryRunOnMissingResource=true")
 	var errs []string
 	for _, u := range objs {
 		namespaced, err := isNamespaced(scope, u, crdScopes)
+		if err != nil && errors.Is(err, apply.ErrUnknownKind) && (skipAll || skipsDryRun(u)) {
+			namespaced, err = true, nil // its CRD is expected from elsewhere
+		}
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -61,7 +65,7 @@ func isNamespaced(scope Scope, u *unstructured.Unstructured, crdScopes map[schem
 		if ns, ok := crdScopes[gvk.GroupKind()]; ok {
 			return ns, nil
 		}
-		return false, fmt.Errorf("%s %s: the cluster does not know kind %s in %s", u.GetKind(), u.GetName(), gvk.Kind, gvk.GroupVersion())
+		return false, fmt.Errorf("%s %s: %w: the cluster does not know kind %s in %s", u.GetKind(), u.GetName(), apply.ErrUnknownKind, gvk.Kind, gvk.GroupVersion())
 	}
 	return namespaced, err
 }
@@ -114,4 +118,8 @@ var clusterScoped = map[schema.GroupKind]bool{
 // Namespaced implements Scope.
 func (OfflineScope) Namespaced(gk schema.GroupKind, _ string) (bool, error) {
 	return !clusterScoped[gk], nil
+}
+
+func skipsDryRun(u *unstructured.Unstructured) bool {
+	return strings.Contains(u.GetAnnotations()["argocd.argoproj.io/sync-options"], "SkipDryRunOnMissingResource=true")
 }

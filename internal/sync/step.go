@@ -93,6 +93,10 @@ type Options struct {
 	OperationID string
 	// Health assesses a live object; default health.Assess.
 	Health func(*unstructured.Unstructured) health.Status
+	// SkipDryRunOnMissingResource lets every object whose kind is not yet
+	// served wait for it (its CRD comes from elsewhere), as the
+	// per-resource sync option does for one object.
+	SkipDryRunOnMissingResource bool
 	// definedKinds are the kinds whose CRDs this sync applies.
 	definedKinds map[string]bool
 }
@@ -101,7 +105,8 @@ type Options struct {
 // same sync applies: such an object waits for its CRD instead of failing.
 func (o Options) KindDefinedInSync(u *unstructured.Unstructured) bool {
 	gvk := u.GroupVersionKind()
-	return o.definedKinds[gvk.Group+"/"+gvk.Kind]
+	return o.definedKinds[gvk.Group+"/"+gvk.Kind] || o.SkipDryRunOnMissingResource ||
+		HasResourceOption(u, "SkipDryRunOnMissingResource", "true")
 }
 
 func crdKinds(tasks []Task) map[string]bool {
