@@ -74,7 +74,15 @@ func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, sta
 // the API server refused (the object is then OutOfSync).
 func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured, cmp *comparison) (res v1alpha1.ResourceStatus, problem string, err error) {
 	res = resourceStatus(u)
-	live, err := r.Cluster.Get(ctx, u)
+	if h, ok := r.synced.lookup(ctx, app, u); ok {
+		res.Status = v1alpha1.SyncStatusCodeSynced
+		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
+		return res, "", nil
+	}
+	var live *unstructured.Unstructured
+	if !r.synced.absent(ctx, u) {
+		live, err = r.Cluster.Get(ctx, u)
+	}
 	if errors.Is(err, apply.ErrUnknownKind) {
 		live, err = nil, nil // defined by a CRD in the same sync
 	}
@@ -86,7 +94,9 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusMissing}
 		return res, "", nil
 	}
-	if id := live.GetAnnotations()[apply.TrackingAnnotation]; id != "" && !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
+	id := live.GetAnnotations()[apply.TrackingAnnotation]
+	shared := id != "" && !apply.IsTrackedBy(live, manifests.InstanceName(app))
+	if shared {
 		owner, _, _ := apply.ParseTrackingID(id)
 		cmp.shared = append(cmp.shared, fmt.Sprintf("%s/%s is part of applications %s and %s", u.GetKind(), u.GetName(), owner, app.Name))
 	}
@@ -104,6 +114,11 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	}
 	if equal {
 		res.Status = v1alpha1.SyncStatusCodeSynced
+		if !shared {
+			r.synced.remember(app, u, live.GetResourceVersion(), h)
+		}
+	} else {
+		r.synced.forget(app, u)
 	}
 	return res, "", nil
 }

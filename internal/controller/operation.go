@@ -132,7 +132,8 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 	tasks := flsync.Plan(desired, selectResources(op.Sync.Resources, cmp.hooks),
 		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{PruneLast: opts.HasOption("PruneLast=true")})
 	progress := toProgress(st.SyncResult.Resources)
-	out, err := flsync.Step(ctx, r.Cluster, tasks, progress, flsync.Options{
+	cluster := newRecordingCluster(r, app)
+	out, err := flsync.Step(ctx, cluster, tasks, progress, flsync.Options{
 		Prune:                       op.Sync.Prune,
 		PrunePropagation:            prunePropagation(opts),
 		OperationID:                 st.StartedAt.UTC().Format(time.RFC3339),

@@ -49,6 +49,7 @@ type Reconciler struct {
 
 	watches *watchSet
 	checks  healthChecks
+	synced  *syncedCache
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -152,14 +153,10 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	if err := manifests.Prepare(app, state.objects, r.Cluster); err != nil {
 		return nil, err
 	}
-	cmp, err := r.compare(ctx, app, state)
-	if err != nil {
-		return nil, err
-	}
 	if r.watches != nil {
 		r.watches.ensure(ctx, state.objects)
 	}
-	return cmp, nil
+	return r.compare(ctx, app, state)
 }
 
 func validateDestination(app *v1alpha1.Application) error {

@@ -26,6 +26,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 		return fmt.Errorf("build application controller: %w", err)
 	}
 	r.watches = &watchSet{ctrl: c, cache: mgr.GetCache(), namespace: namespace, watched: map[schema.GroupVersionKind]bool{}}
+	r.synced = &syncedCache{meta: mgr.GetCache()}
 	return nil
 }
 
