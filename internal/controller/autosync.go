@@ -30,23 +30,41 @@ func (r *Reconciler) autoSyncSkipReason(app *v1alpha1.Application, cmp *comparis
 	if last == nil || last.Operation.Sync == nil || !sameRevisions(last, cmp.revisions) {
 		return ""
 	}
-	if !last.Phase.Successful() {
-		return "the last sync to " + short(cmp.revisions[0]) + " failed"
-	}
-	if !auto.SelfHeal {
+	switch {
+	case !last.Phase.Successful() && !auto.SelfHeal:
+		return "the last sync to " + short(cmp.revisions[0]) + " failed and selfHeal is off"
+	case !auto.SelfHeal:
 		return "most recent sync is already to " + short(cmp.revisions[0]) + " and selfHeal is off"
-	}
-	if last.FinishedAt != nil && time.Since(last.FinishedAt.Time) < r.selfHealBackoff() {
+	case last.FinishedAt != nil && time.Since(last.FinishedAt.Time) < r.selfHealBackoff(healAttempts(last)):
 		return "self-heal backoff"
 	}
 	return ""
 }
 
-func (r *Reconciler) selfHealBackoff() time.Duration {
-	if r.SelfHealBackoff > 0 {
-		return r.SelfHealBackoff
+// maxSelfHealBackoff caps the self-heal backoff.
+const maxSelfHealBackoff = 5 * time.Minute
+
+// selfHealBackoff is the least time between self-heal attempt n and the
+// one before it: the base backoff doubled per consecutive attempt, at most
+// maxSelfHealBackoff.
+func (r *Reconciler) selfHealBackoff(n int64) time.Duration {
+	d := r.SelfHealBackoff
+	if d <= 0 {
+		d = DefaultSelfHealBackoff
 	}
-	return DefaultSelfHealBackoff
+	for i := int64(0); i < n && d < maxSelfHealBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxSelfHealBackoff)
+}
+
+// healAttempts counts the consecutive self-heal syncs before the next one;
+// a quiet period of twice the cap starts the count again.
+func healAttempts(last *v1alpha1.OperationState) int64 {
+	if last.Operation.Sync == nil || last.FinishedAt == nil || time.Since(last.FinishedAt.Time) > 2*maxSelfHealBackoff {
+		return 0
+	}
+	return last.Operation.Sync.SelfHealAttemptsCount
 }
 
 func onlyPruning(cmp *comparison) bool {

@@ -40,6 +40,9 @@ func (r *Reconciler) nextOperation(app *v1alpha1.Application, cmp *comparison) (
 		},
 		InitiatedBy: v1alpha1.OperationInitiator{Automated: true},
 	}
+	if last := app.Status.OperationState; last != nil && last.Operation.Sync != nil && sameRevisions(last, cmp.revisions) {
+		op.Sync.SelfHealAttemptsCount = healAttempts(last) + 1 // a self-heal of the same revision
+	}
 	if policy.Retry != nil {
 		op.Retry = *policy.Retry
 	}

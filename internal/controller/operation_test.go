@@ -48,7 +48,8 @@ func TestAutoSyncSkipReason(t *testing.T) {
 		{name: "drift without selfHeal", policy: auto(false, false), last: lastSync(v1alpha1.OperationSucceeded, rev, time.Minute), skip: true},
 		{name: "drift with selfHeal", policy: auto(false, true), last: lastSync(v1alpha1.OperationSucceeded, rev, time.Minute)},
 		{name: "drift with selfHeal inside backoff", policy: auto(false, true), last: lastSync(v1alpha1.OperationSucceeded, rev, time.Millisecond), skip: true},
-		{name: "failed sync of same revision", policy: auto(false, true), last: lastSync(v1alpha1.OperationFailed, rev, time.Minute), skip: true},
+		{name: "failed sync of same revision without selfHeal", policy: auto(false, false), last: lastSync(v1alpha1.OperationFailed, rev, time.Minute), skip: true},
+		{name: "failed sync of same revision with selfHeal retries after backoff", policy: auto(false, true), last: lastSync(v1alpha1.OperationFailed, rev, time.Minute)},
 		{name: "failed sync of older revision", policy: auto(false, false), last: lastSync(v1alpha1.OperationFailed, "2222222222222222222222222222222222222222", time.Minute)},
 	}
 	r := &Reconciler{SelfHealBackoff: time.Second}
@@ -92,5 +93,52 @@ func TestAddHistoryKeepsLimit(t *testing.T) {
 	}
 	if app.Status.History[0].ID != 2 || app.Status.History[2].ID != 4 || app.Status.History[2].Revision != "e" {
 		t.Fatalf("history = %+v", app.Status.History)
+	}
+}
+
+func TestSelfHealBackoffIncreases(t *testing.T) {
+	r := &Reconciler{SelfHealBackoff: 5 * time.Second}
+	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second}
+	for n, w := range want {
+		if got := r.selfHealBackoff(int64(n)); got != w {
+			t.Errorf("attempt %d: %s, want %s", n, got, w)
+		}
+	}
+	if got := r.selfHealBackoff(20); got != maxSelfHealBackoff {
+		t.Errorf("capped backoff = %s", got)
+	}
+}
+
+func TestRetryBackoff(t *testing.T) {
+	factor := int64(3)
+	tests := []struct {
+		b    *v1alpha1.Backoff
+		n    int64
+		want time.Duration
+	}{
+		{nil, 0, 5 * time.Second},
+		{nil, 1, 10 * time.Second},
+		{nil, 10, 3 * time.Minute},
+		{&v1alpha1.Backoff{Duration: "2s", Factor: &factor, MaxDuration: "1m"}, 2, 18 * time.Second},
+		{&v1alpha1.Backoff{Duration: "30", MaxDuration: "40s"}, 1, 40 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := backoff(tt.b, tt.n); got != tt.want {
+			t.Errorf("backoff(%+v, %d) = %s, want %s", tt.b, tt.n, got, tt.want)
+		}
+	}
+	st := &v1alpha1.OperationState{Operation: v1alpha1.Operation{Retry: v1alpha1.RetryStrategy{Limit: 2}}}
+	for i := 0; i < 2; i++ {
+		if _, ok := nextRetry(st); !ok {
+			t.Fatalf("attempt %d not retried", i)
+		}
+		st.RetryCount++
+	}
+	if _, ok := nextRetry(st); ok {
+		t.Fatal("retried past the limit")
+	}
+	st.Operation.Retry.Limit = -1
+	if _, ok := nextRetry(st); !ok {
+		t.Fatal("negative limit must retry forever")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -114,6 +115,13 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		if op != nil {
 			startOperation(app, op, cmp.revisions)
 			running = app.Status.OperationState
+			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
+				// a sync to another revision (a rollback) renders that revision
+				if cmp, err = r.desiredVsLive(ctx, app, false, running); err != nil {
+					r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
+					return ctrl.Result{RequeueAfter: errorRequeue}
+				}
+			}
 		}
 	}
 	var requeue time.Duration

@@ -62,6 +62,11 @@ func applyLess(a, b *unstructured.Unstructured) bool {
 	if wa, wb := Wave(a), Wave(b); wa != wb {
 		return wa < wb
 	}
+	return kindNameLess(a, b)
+}
+
+// kindNameLess orders by Argo CD's kind order, then by key.
+func kindNameLess(a, b *unstructured.Unstructured) bool {
 	if ra, rb := kindRank(a.GetKind()), kindRank(b.GetKind()); ra != rb {
 		return ra < rb
 	}

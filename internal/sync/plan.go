@@ -75,8 +75,50 @@ func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOpti
 			NoPrune:   o["Prune"] == "false",
 		})
 	}
+	pullAhead(tasks)
 	sort.SliceStable(tasks, func(i, j int) bool { return taskLess(tasks[i], tasks[j]) })
 	return tasks
+}
+
+// pullAhead moves a Namespace into the wave of the first object in it, and
+// a CRD into the wave of its first custom resource, when those come
+// earlier, as Argo CD does.
+func pullAhead(tasks []Task) {
+	first := map[string]int{} // "ns/<name>" or "gk/<group>/<kind>" -> earliest wave
+	note := func(key string, wave int) {
+		if w, ok := first[key]; !ok || wave < w {
+			first[key] = wave
+		}
+	}
+	for _, t := range tasks {
+		if t.Prune || t.Phase != Sync {
+			continue
+		}
+		if ns := t.Obj.GetNamespace(); ns != "" {
+			note("ns/"+ns, t.Wave)
+		}
+		gvk := t.Obj.GroupVersionKind()
+		note("gk/"+gvk.Group+"/"+gvk.Kind, t.Wave)
+	}
+	for i, t := range tasks {
+		if t.Prune || t.Phase != Sync || t.Hook {
+			continue
+		}
+		var key string
+		switch {
+		case t.Obj.GetKind() == "Namespace" && t.Obj.GroupVersionKind().Group == "":
+			key = "ns/" + t.Obj.GetName()
+		case t.Obj.GetKind() == "CustomResourceDefinition":
+			group, _, _ := unstructured.NestedString(t.Obj.Object, "spec", "group")
+			kind, _, _ := unstructured.NestedString(t.Obj.Object, "spec", "names", "kind")
+			key = "gk/" + group + "/" + kind
+		default:
+			continue
+		}
+		if w, ok := first[key]; ok && w < t.Wave {
+			tasks[i].Wave = w
+		}
+	}
 }
 
 var phaseRank = map[Phase]int{PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3}
@@ -91,7 +133,7 @@ func taskLess(a, b Task) bool {
 	if a.Wave != b.Wave {
 		return a.Wave < b.Wave
 	}
-	return applyLess(a.Obj, b.Obj)
+	return kindNameLess(a.Obj, b.Obj)
 }
 
 // resourceOptions parses the sync-options annotation ("A=b,C=d").
