@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
 	"flotilla.dev/flotilla/internal/object"
@@ -88,9 +89,72 @@ func (c *Client) Get(ctx context.Context, u *unstructured.Unstructured) (*unstru
 	return live, nil
 }
 
-// Apply server-side applies u, taking ownership of conflicting fields.
+// Apply server-side applies u, taking ownership of conflicting fields,
+// with strict field validation (unknown fields are an error, as with
+// kubectl apply).
 func (c *Client) Apply(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	return c.apply(ctx, u, false)
+}
+
+// Mode is how ApplyWith writes an object.
+type Mode struct {
+	// SkipValidation ignores unknown fields (Validate=false).
+	SkipValidation bool
+	// Replace writes the whole object with create/update instead of a
+	// server-side apply (Replace=true).
+	Replace bool
+	// Force deletes and re-creates an object that cannot be replaced
+	// (Replace=true with Force=true).
+	Force bool
+}
+
+// ApplyWith writes u in the given mode.
+func (c *Client) ApplyWith(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
+	if m.Replace {
+		return c.replace(ctx, u, m)
+	}
+	return c.ssa(ctx, u, false, m)
+}
+
+// replace creates u or updates the whole object (kubectl replace); with
+// Force, an object the update is refused for is deleted and created anew.
+func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
+	ri, err := c.resource(u)
+	if err != nil {
+		return nil, err
+	}
+	validation := "Strict"
+	if m.SkipValidation {
+		validation = "Ignore"
+	}
+	live, err := c.Get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if live == nil {
+		out, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation})
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", describe(u), err)
+		}
+		return out, nil
+	}
+	obj := u.DeepCopy()
+	obj.SetResourceVersion(live.GetResourceVersion())
+	out, err := ri.Update(ctx, obj, metav1.UpdateOptions{FieldManager: FieldManager, FieldValidation: validation})
+	if err == nil {
+		return out, nil
+	}
+	if !m.Force {
+		return nil, fmt.Errorf("replace %s: %w", describe(u), err)
+	}
+	if err := c.Delete(ctx, live, metav1.DeletePropagationForeground); err != nil {
+		return nil, err
+	}
+	out, err = ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation})
+	if err != nil {
+		return nil, fmt.Errorf("re-create %s: %w", describe(u), err)
+	}
+	return out, nil
 }
 
 // DryRun returns what Apply would make of u, changing nothing.
@@ -99,19 +163,66 @@ func (c *Client) DryRun(ctx context.Context, u *unstructured.Unstructured) (*uns
 }
 
 func (c *Client) apply(ctx context.Context, u *unstructured.Unstructured, dryRun bool) (*unstructured.Unstructured, error) {
+	return c.ssa(ctx, u, dryRun, Mode{})
+}
+
+// ssa server-side applies u with forced ownership; field validation is
+// strict (unknown fields are errors, as with kubectl apply) unless the
+// mode skips it.
+func (c *Client) ssa(ctx context.Context, u *unstructured.Unstructured, dryRun bool, m Mode) (*unstructured.Unstructured, error) {
 	ri, err := c.resource(u)
 	if err != nil {
 		return nil, err
 	}
-	opts := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
+	data, err := u.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", describe(u), err)
+	}
+	if m.SkipValidation {
+		return c.lax(ctx, ri, u, data, dryRun)
+	}
+	force := true
+	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: &force, FieldValidation: "Strict"}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	out, err := ri.Apply(ctx, u.GetName(), u, opts)
+	out, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, opts)
 	if err != nil {
 		return nil, fmt.Errorf("apply %s: %w", describe(u), err)
 	}
 	return out, nil
+}
+
+// lax writes u without validation (Validate=false): server-side apply
+// cannot carry fields the schema lacks, so the object is created, or merged
+// into the live one with a JSON merge patch, unknown fields dropped.
+func (c *Client) lax(ctx context.Context, ri dynamic.ResourceInterface, u *unstructured.Unstructured, data []byte, dryRun bool) (*unstructured.Unstructured, error) {
+	var dry []string
+	if dryRun {
+		dry = []string{metav1.DryRunAll}
+	}
+	live, err := c.Get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if live == nil {
+		out, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: "Ignore", DryRun: dry})
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", describe(u), err)
+		}
+		return out, nil
+	}
+	out, err := ri.Patch(ctx, u.GetName(), types.MergePatchType, data, metav1.PatchOptions{FieldManager: FieldManager, FieldValidation: "Ignore", DryRun: dry})
+	if err != nil {
+		return nil, fmt.Errorf("patch %s: %w", describe(u), err)
+	}
+	return out, nil
+}
+
+// DryRunWith returns what ApplyWith would make of u, changing nothing. A
+// replace is predicted by a server-side apply dry-run.
+func (c *Client) DryRunWith(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
+	return c.ssa(ctx, u, true, m)
 }
 
 // Delete deletes the object with u's identity with the given propagation;

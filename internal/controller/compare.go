@@ -102,7 +102,11 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	}
 	h := r.assess(live)
 	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
-	predicted, err := r.Cluster.DryRun(ctx, u)
+	var appOpts v1alpha1.SyncOptions
+	if app.Spec.SyncPolicy != nil {
+		appOpts = app.Spec.SyncPolicy.SyncOptions
+	}
+	predicted, err := r.Cluster.DryRunWith(ctx, u, applyMode(appOpts, u))
 	if err != nil {
 		res.Status = v1alpha1.SyncStatusCodeOutOfSync
 		return res, err.Error(), nil

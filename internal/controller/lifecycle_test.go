@@ -146,3 +146,32 @@ func TestDeletionCascadesWithFinalizer(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateAndReplaceSyncOptions(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo(t, "options")
+	bogus := configMap("bogus", "1") + "unknownField: x\n"
+	repo.Commit(t, map[string]string{"strict/cm.yaml": bogus}, "strict")
+	createApp(t, c, directoryApp("strict", repo.URL(), "strict", ns, true))
+	eventually(t, 30*time.Second, func() (bool, string) {
+		app := getApp(t, c, "strict")
+		return strings.Contains(condition(app, v1alpha1.ApplicationConditionSyncError), "unknownField"), describe(app)
+	})
+
+	lax := strings.Replace(bogus, "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-options: Validate=false\n", 1)
+	replaced := strings.Replace(configMap("replaced", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-options: Replace=true\n", 1)
+	repo.Commit(t, map[string]string{"lax/cm.yaml": lax, "lax/replaced.yaml": replaced}, "lax")
+	createApp(t, c, directoryApp("lax", repo.URL(), "lax", ns, true))
+	waitSyncedHealthy(t, c, "lax", "", 30*time.Second)
+	var cm corev1.ConfigMap
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "replaced"}, &cm); err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range cm.ManagedFields {
+		if mf.Manager == "flotilla" && mf.Operation != "Update" {
+			t.Errorf("a Replace=true object was written with %s, want a create/update", mf.Operation)
+		}
+	}
+}

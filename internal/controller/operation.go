@@ -135,7 +135,7 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 	tasks := flsync.Plan(desired, selectResources(op.Sync.Resources, cmp.hooks),
 		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{PruneLast: opts.HasOption("PruneLast=true")})
 	progress := toProgress(st.SyncResult.Resources)
-	cluster := newRecordingCluster(r, app)
+	cluster := newRecordingCluster(r, app, opts)
 	out, err := flsync.Step(ctx, cluster, tasks, progress, flsync.Options{
 		Prune:                       op.Sync.Prune,
 		PrunePropagation:            prunePropagation(opts),

@@ -68,9 +68,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.checks.refresh(ctx)
 	orig := app.DeepCopy()
-	refresh := app.Annotations[RefreshAnnotation] != ""
+	refresh := app.Annotations[RefreshAnnotation] != "" || sourcesChanged(app)
 	result := r.reconcileApp(ctx, app, refresh)
-	if refresh {
+	if _, asked := app.Annotations[RefreshAnnotation]; asked {
 		delete(app.Annotations, RefreshAnnotation)
 	}
 	if !r.worthWriting(orig, app) {
@@ -205,4 +205,18 @@ func (r *Reconciler) worthWriting(orig, app *v1alpha1.Application) bool {
 		return true
 	}
 	return time.Since(orig.Status.ReconciledAt.Time) >= r.jitteredPoll()
+}
+
+// sourcesChanged reports an app never compared, or whose sources differ
+// from those of its last comparison: its revisions are resolved afresh, as
+// Argo CD refreshes an app whose spec changed.
+func sourcesChanged(app *v1alpha1.Application) bool {
+	ct := app.Status.Sync.ComparedTo
+	if app.Status.ReconciledAt == nil {
+		return true
+	}
+	if app.Spec.HasMultipleSources() {
+		return !equality.Semantic.DeepEqual(ct.Sources, app.Spec.Sources)
+	}
+	return app.Spec.Source != nil && !equality.Semantic.DeepEqual(ct.Source, *app.Spec.Source)
 }

@@ -114,15 +114,23 @@ type recordingCluster struct {
 	synced  *syncedCache
 	assess  func(*unstructured.Unstructured) health.Status
 	applied map[object.Key]*unstructured.Unstructured
+	opts    v1alpha1.SyncOptions
 }
 
-func newRecordingCluster(r *Reconciler, app *v1alpha1.Application) recordingCluster {
+func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1.SyncOptions) recordingCluster {
 	return recordingCluster{Client: r.Cluster, app: app, synced: r.synced, assess: r.assess,
-		applied: map[object.Key]*unstructured.Unstructured{}}
+		applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
+}
+
+// applyMode resolves the Validate, Replace and Force sync options of the
+// app and of the object's own sync-options annotation.
+func applyMode(opts v1alpha1.SyncOptions, u *unstructured.Unstructured) apply.Mode {
+	has := func(k, v string) bool { return opts.HasOption(k+"="+v) || flsync.HasResourceOption(u, k, v) }
+	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"), Force: has("Force", "true")}
 }
 
 func (c recordingCluster) Apply(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	out, err := c.Client.Apply(ctx, u)
+	out, err := c.Client.ApplyWith(ctx, u, applyMode(c.opts, u))
 	if err != nil || out == nil {
 		return out, err
 	}
