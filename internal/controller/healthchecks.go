@@ -28,6 +28,7 @@ const healthChecksTTL = 30 * time.Second
 type healthChecks struct {
 	reader    client.Reader
 	namespace string
+	ttl       time.Duration
 
 	mu      sync.Mutex
 	checker *health.Checker
@@ -45,7 +46,11 @@ func (h *healthChecks) get() *health.Checker {
 func (h *healthChecks) refresh(ctx context.Context) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.reader == nil || time.Since(h.loaded) < healthChecksTTL {
+	ttl := h.ttl
+	if ttl <= 0 {
+		ttl = healthChecksTTL
+	}
+	if h.reader == nil || time.Since(h.loaded) < ttl {
 		return
 	}
 	h.loaded = time.Now()

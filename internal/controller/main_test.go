@@ -92,6 +92,8 @@ func startController(cfg *rest.Config) (client.Client, error) {
 		SelfHealBackoff: time.Second,
 		Workers:         4,
 		LeaderElection:  true,
+		// custom health checks written by a test apply within a second
+		HealthChecksReload: time.Second,
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,9 @@ type Options struct {
 	LeaderElection bool
 	// MetricsAddr and HealthAddr are listen addresses ("0" disables).
 	MetricsAddr, HealthAddr string
+	// HealthChecksReload is how often the flotilla-health ConfigMap of
+	// custom health checks is read again (default 30s).
+	HealthChecksReload time.Duration
 	// QPS and Burst limit requests to the API server (defaults 100, 200
 	// when the rest config sets none).
 	QPS   float32
@@ -110,7 +113,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		SelfHealBackoff: opts.SelfHealBackoff,
 		KubeVersion:     serverVersion(cfg),
 	}
-	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace}
+	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}

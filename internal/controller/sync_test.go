@@ -432,3 +432,66 @@ func TestIgnoreDifferencesKeepsScaledDeploymentSynced(t *testing.T) {
 		return exists(c, &d, ns, "web") && *d.Spec.Replicas == 1, fmt.Sprintf("replicas = %d", *d.Spec.Replicas)
 	})
 }
+
+func TestCELHealthCheckFromConfigMap(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	group := "h" + strings.ReplaceAll(ns[len(ns)-8:], "-", "") + ".example.com"
+	cm := &corev1.ConfigMap{ObjectMeta: objectMeta("flotilla-health"), Data: map[string]string{
+		"resource.customizations.health." + group + "_Gadget": `has(obj.status) && has(obj.status.ready) && obj.status.ready ? {"status": "Healthy"} : {"status": "Progressing", "message": "gadget warming up"}`,
+	}}
+	if err := c.Create(context.Background(), cm); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), cm) })
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo(t, "cel")
+	repo.Commit(t, map[string]string{
+		"app/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.%[1]s
+spec:
+  group: %[1]s
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`, group),
+		"app/gadget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Gadget\nmetadata:\n  name: g\n", group),
+	}, "cel")
+	createApp(t, c, directoryApp("cel", repo.URL(), "app", ns, false))
+	t.Cleanup(func() {
+		crd := &unstructured.Unstructured{}
+		crd.SetAPIVersion("apiextensions.k8s.io/v1")
+		crd.SetKind("CustomResourceDefinition")
+		crd.SetName("gadgets." + group)
+		_ = c.Delete(context.Background(), crd)
+	})
+	eventually(t, 60*time.Second, func() (bool, string) {
+		app := getApp(t, c, "cel")
+		for _, r := range app.Status.Resources {
+			if r.Kind == "Gadget" && r.Health != nil && r.Health.Message == "gadget warming up" {
+				return app.Status.Health.Status == v1alpha1.HealthStatusProgressing, describe(app)
+			}
+		}
+		return false, describe(app)
+	})
+	g := &unstructured.Unstructured{}
+	g.SetAPIVersion(group + "/v1")
+	g.SetKind("Gadget")
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "g"}, g); err != nil {
+		t.Fatal(err)
+	}
+	_ = unstructured.SetNestedField(g.Object, true, "status", "ready")
+	if err := c.Update(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	waitSyncedHealthy(t, c, "cel", "", 30*time.Second)
+}
