@@ -11,10 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/controller"
@@ -66,24 +64,14 @@ func startDemo(ctx context.Context, opts options) (*demo, error) {
 
 func (d *demo) connect(cfg *rest.Config) error {
 	cfg.WarningHandler = rest.NoWarnings{}
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		return err
-	}
-	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
-	if err != nil {
-		return err
-	}
-	dyn, err := dynamic.NewForConfigAndClient(cfg, httpClient)
-	if err != nil {
-		return err
-	}
 	scheme, err := controller.Scheme()
 	if err != nil {
 		return err
 	}
-	d.kube, err = client.New(cfg, client.Options{Scheme: scheme, HTTPClient: httpClient, Mapper: mapper})
-	d.cluster = apply.NewClient(dyn, mapper)
+	if d.kube, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		return err
+	}
+	d.cluster, err = apply.NewForConfig(cfg)
 	return err
 }
 

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"flotilla.dev/flotilla/internal/object"
 )
@@ -260,4 +262,22 @@ func gkString(gk schema.GroupKind, version string) string {
 		s += " (" + version + ")"
 	}
 	return s
+}
+
+// NewForConfig returns a Client for a rest config, with a REST mapper that
+// discovers kinds lazily.
+func NewForConfig(cfg *rest.Config) (*Client, error) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("rest mapper: %w", err)
+	}
+	dyn, err := dynamic.NewForConfigAndClient(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	return NewClient(dyn, mapper), nil
 }

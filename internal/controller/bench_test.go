@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
@@ -88,19 +86,10 @@ func BenchmarkSync1000(b *testing.B) {
 // bareSSARate applies the same 1000 ConfigMaps one by one with server-side
 // apply, as the limit a sync can approach.
 func bareSSARate(b *testing.B, cfg *rest.Config, ns string) float64 {
-	httpClient, err := rest.HTTPClientFor(cfg)
+	ac, err := apply.NewForConfig(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfigAndClient(cfg, httpClient)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ac := apply.NewClient(dyn, mapper)
 	var objs []string
 	for _, f := range benchConfigMaps() {
 		objs = append(objs, f)

@@ -12,11 +12,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"flotilla.dev/flotilla/internal/apply"
@@ -111,17 +109,9 @@ func startController(cfg *rest.Config) (client.Client, error) {
 }
 
 func installCRDs(ctx context.Context, cfg *rest.Config) error {
-	httpClient, err := rest.HTTPClientFor(cfg)
+	c, err := apply.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
-	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
-	if err != nil {
-		return err
-	}
-	dyn, err := dynamic.NewForConfigAndClient(cfg, httpClient)
-	if err != nil {
-		return err
-	}
-	return install.ApplyCRDs(ctx, apply.NewClient(dyn, mapper))
+	return install.ApplyCRDs(ctx, c)
 }
