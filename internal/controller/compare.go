@@ -74,7 +74,8 @@ func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, sta
 // the API server refused (the object is then OutOfSync).
 func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured, cmp *comparison) (res v1alpha1.ResourceStatus, problem string, err error) {
 	res = resourceStatus(u)
-	if h, ok := r.synced.lookup(ctx, app, u); ok {
+	checker := r.checks.get()
+	if h, ok := r.synced.lookup(ctx, app, u, checker); ok {
 		res.Status = v1alpha1.SyncStatusCodeSynced
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
 		return res, "", nil
@@ -100,7 +101,7 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 		owner, _, _ := apply.ParseTrackingID(id)
 		cmp.shared = append(cmp.shared, fmt.Sprintf("%s/%s is part of applications %s and %s", u.GetKind(), u.GetName(), owner, app.Name))
 	}
-	h := r.assess(live)
+	h := checker.Assess(live)
 	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
 	var appOpts v1alpha1.SyncOptions
 	if app.Spec.SyncPolicy != nil {
@@ -119,7 +120,7 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	if equal {
 		res.Status = v1alpha1.SyncStatusCodeSynced
 		if !shared {
-			r.synced.remember(app, u, live.GetResourceVersion(), h)
+			r.synced.remember(app, u, live.GetResourceVersion(), h, checker)
 		}
 	} else {
 		r.synced.forget(app, u)

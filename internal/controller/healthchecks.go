@@ -32,6 +32,7 @@ type healthChecks struct {
 
 	mu      sync.Mutex
 	checker *health.Checker
+	version string // resourceVersion of the ConfigMap the checker was built from
 	loaded  time.Time
 }
 
@@ -57,15 +58,18 @@ func (h *healthChecks) refresh(ctx context.Context) {
 	var cm corev1.ConfigMap
 	err := h.reader.Get(ctx, client.ObjectKey{Namespace: h.namespace, Name: HealthConfigMap}, &cm)
 	if apierrors.IsNotFound(err) {
-		h.checker = nil
+		h.checker, h.version = nil, ""
 		return
+	}
+	if err == nil && cm.ResourceVersion == h.version {
+		return // unchanged: keep the same checker, so cached health stays valid
 	}
 	if err == nil {
 		var exprs map[string]string
 		if exprs, err = health.ParseConfigMap(cm.Data); err == nil {
 			var checker *health.Checker
 			if checker, err = health.NewChecker(exprs); err == nil {
-				h.checker = checker
+				h.checker, h.version = checker, cm.ResourceVersion
 			}
 		}
 	}

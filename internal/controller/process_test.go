@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -16,7 +17,25 @@ const reexecEnv = "FLOTILLA_TEST_REEXEC"
 // controllerProcess is `flotilla controller` running as its own process.
 type controllerProcess struct {
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	log *lockedBuffer
+}
+
+// lockedBuffer collects a process's output while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startControllerProcess runs `flotilla controller` for the Applications
@@ -27,7 +46,7 @@ func startControllerProcess(t *testing.T, kubeconfig, ns string) *controllerProc
 		"--metrics-addr", "0", "--health-addr", "0", "--poll-interval", "1h", "--leader-elect=false"}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), reexecEnv+"="+strings.Join(args, "\n"))
-	log := &bytes.Buffer{}
+	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

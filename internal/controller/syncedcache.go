@@ -37,6 +37,7 @@ type syncedEntry struct {
 	desired string // hash of the desired object and the app's ignore rules
 	rv      string
 	health  health.Status
+	checker *health.Checker // the custom checks health was assessed with
 }
 
 func entryKey(app *v1alpha1.Application, u *unstructured.Unstructured) string {
@@ -49,15 +50,16 @@ func desiredHash(app *v1alpha1.Application, u *unstructured.Unstructured) string
 	return hex.EncodeToString(sum[:16])
 }
 
-// lookup returns the remembered health when u is still in sync.
-func (c *syncedCache) lookup(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured) (health.Status, bool) {
+// lookup returns the remembered health when u is still in sync and the
+// custom health checks are the ones it was assessed with.
+func (c *syncedCache) lookup(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured, checker *health.Checker) (health.Status, bool) {
 	if c == nil || c.meta == nil {
 		return health.Status{}, false
 	}
 	c.mu.Lock()
 	e, ok := c.entries[entryKey(app, u)]
 	c.mu.Unlock()
-	if !ok || e.desired != desiredHash(app, u) {
+	if !ok || e.checker != checker || e.desired != desiredHash(app, u) {
 		return health.Status{}, false
 	}
 	m := &metav1.PartialObjectMetadata{}
@@ -82,7 +84,7 @@ func (c *syncedCache) absent(ctx context.Context, u *unstructured.Unstructured) 
 }
 
 // remember records that u is in sync with the live object at rv.
-func (c *syncedCache) remember(app *v1alpha1.Application, u *unstructured.Unstructured, rv string, h health.Status) {
+func (c *syncedCache) remember(app *v1alpha1.Application, u *unstructured.Unstructured, rv string, h health.Status, checker *health.Checker) {
 	if c == nil {
 		return
 	}
@@ -91,7 +93,7 @@ func (c *syncedCache) remember(app *v1alpha1.Application, u *unstructured.Unstru
 	if c.entries == nil {
 		c.entries = map[string]syncedEntry{}
 	}
-	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, health: h}
+	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, health: h, checker: checker}
 }
 
 func (c *syncedCache) forget(app *v1alpha1.Application, u *unstructured.Unstructured) {
@@ -112,13 +114,13 @@ type recordingCluster struct {
 	*apply.Client
 	app     *v1alpha1.Application
 	synced  *syncedCache
-	assess  func(*unstructured.Unstructured) health.Status
+	checker *health.Checker
 	applied map[object.Key]*unstructured.Unstructured
 	opts    v1alpha1.SyncOptions
 }
 
 func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1.SyncOptions) recordingCluster {
-	return recordingCluster{Client: r.Cluster, app: app, synced: r.synced, assess: r.assess,
+	return recordingCluster{Client: r.Cluster, app: app, synced: r.synced, checker: r.checks.get(),
 		applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
 }
 
@@ -136,7 +138,7 @@ func (c recordingCluster) Apply(ctx context.Context, u *unstructured.Unstructure
 	}
 	c.applied[object.KeyOf(u)] = out
 	if u.GetAnnotations()[flsync.OperationAnnotation] == "" {
-		c.synced.remember(c.app, u, out.GetResourceVersion(), c.assess(out))
+		c.synced.remember(c.app, u, out.GetResourceVersion(), c.checker.Assess(out), c.checker)
 	}
 	return out, nil
 }
