@@ -107,7 +107,11 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		}
 		return ctrl.Result{RequeueAfter: errorRequeue}
 	}
+	blocked := false
 	if running == nil {
+		blocked = r.recordDependencies(ctx, app)
+	}
+	if running == nil && !blocked {
 		op, why := r.nextOperation(app, cmp)
 		if op == nil && why != "" {
 			logger.V(1).Info("not syncing", "app", app.Name, "reason", why)
@@ -139,7 +143,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		return ctrl.Result{RequeueAfter: requeue}
 	case runningOperation(app) != nil:
 		return ctrl.Result{Requeue: true}
-	case cmp.syncStatus != v1alpha1.SyncStatusCodeSynced || cmp.health.Code != "Healthy":
+	case blocked || cmp.syncStatus != v1alpha1.SyncStatusCodeSynced || cmp.health.Code != "Healthy":
 		return ctrl.Result{RequeueAfter: progressRequeue}
 	}
 	return ctrl.Result{RequeueAfter: r.jitteredPoll()}
@@ -219,4 +223,21 @@ func sourcesChanged(app *v1alpha1.Application) bool {
 		return !equality.Semantic.DeepEqual(ct.Sources, app.Spec.Sources)
 	}
 	return app.Spec.Source != nil && !equality.Semantic.DeepEqual(ct.Source, *app.Spec.Source)
+}
+
+// recordDependencies sets the conditions of app's dependsOn and reports
+// whether they hold its sync back.
+func (r *Reconciler) recordDependencies(ctx context.Context, app *v1alpha1.Application) bool {
+	waiting, err := r.dependencyBlock(ctx, app)
+	switch {
+	case err != nil:
+		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
+		clearCondition(&app.Status, ConditionWaitingForDependencies)
+		return true
+	case len(waiting) > 0:
+		setCondition(&app.Status, ConditionWaitingForDependencies, "waiting for "+strings.Join(waiting, ", "))
+		return true
+	}
+	clearCondition(&app.Status, ConditionWaitingForDependencies)
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -19,6 +20,7 @@ import (
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, workers int) error {
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Application{}, builder.WithPredicates(intentChanged())).
+		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1)}).
 		Named("application").
 		Build(r)
