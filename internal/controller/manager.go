@@ -82,6 +82,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme: scheme,
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&v1alpha1.Application{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&v1alpha1.AppProject{}:  {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
 			// Only Argo CD's credential Secrets, only in our namespace.
 			&corev1.Secret{}: {
 				Namespaces: map[string]cache.Config{opts.Namespace: {}},

@@ -16,6 +16,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/manifests"
+	"flotilla.dev/flotilla/internal/project"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
@@ -95,9 +96,23 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
 		return ctrl.Result{RequeueAfter: r.jitteredPoll()}
 	}
+	proj, err := r.checkProject(ctx, app)
+	if err != nil {
+		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
+		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		return ctrl.Result{RequeueAfter: errorRequeue}
+	}
 	clearCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError)
 	running := runningOperation(app)
-	cmp, err := r.desiredVsLive(ctx, app, refresh, running)
+	cmp, err := r.desiredVsLive(ctx, app, refresh, running, proj)
+	if isInvalidSpec(err) {
+		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
+		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		if running != nil {
+			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: err.Error()})
+		}
+		return ctrl.Result{RequeueAfter: errorRequeue}
+	}
 	if err != nil {
 		logger.Info("comparison failed", "app", app.Name, "error", err.Error())
 		setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
@@ -121,7 +136,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 			running = app.Status.OperationState
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
-				if cmp, err = r.desiredVsLive(ctx, app, false, running); err != nil {
+				if cmp, err = r.desiredVsLive(ctx, app, false, running, proj); err != nil {
 					r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
 					return ctrl.Result{RequeueAfter: errorRequeue}
 				}
@@ -151,7 +166,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 
 // desiredVsLive renders the sources and compares them with the cluster.
 // A running operation pins the revisions it started with.
-func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool, running *v1alpha1.OperationState) (*comparison, error) {
+func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool, running *v1alpha1.OperationState, proj *v1alpha1.AppProject) (*comparison, error) {
 	req := manifests.Request{App: app, Refresh: refresh, KubeVersion: r.KubeVersion}
 	if running != nil {
 		req.Revisions = pinnedRevisions(app, running)
@@ -164,6 +179,9 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	state := &desiredState{revisions: res.Revisions, objects: res.Objects}
 	if err := manifests.Prepare(app, state.objects, r.Cluster); err != nil {
 		return nil, err
+	}
+	if err := project.CheckObjects(proj, state.objects); err != nil {
+		return nil, invalidSpecError{err}
 	}
 	if r.watches != nil {
 		r.watches.ensure(ctx, state.objects)

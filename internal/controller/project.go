@@ -1,0 +1,56 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/project"
+)
+
+// invalidSpecError is a problem of the Application's spec (its project
+// forbids what it asks for): an InvalidSpecError condition, not a
+// ComparisonError.
+type invalidSpecError struct{ error }
+
+func (e invalidSpecError) Unwrap() error { return e.error }
+
+func isInvalidSpec(err error) bool {
+	var e invalidSpecError
+	return errors.As(err, &e)
+}
+
+// appProject returns the Application's AppProject from the app's
+// namespace. The "default" project permits everything, also when it does
+// not exist, as in Argo CD; any other missing project is an error.
+func (r *Reconciler) appProject(ctx context.Context, app *v1alpha1.Application) (*v1alpha1.AppProject, error) {
+	name := app.Spec.GetProject()
+	p := &v1alpha1.AppProject{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, p)
+	switch {
+	case apierrors.IsNotFound(err) && name == "default":
+		return project.Default(), nil
+	case apierrors.IsNotFound(err):
+		return nil, invalidSpecError{fmt.Errorf("application references project %s which does not exist", name)}
+	case err != nil:
+		return nil, fmt.Errorf("get project %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// checkProject refuses an Application whose sources or destination its
+// project does not permit.
+func (r *Reconciler) checkProject(ctx context.Context, app *v1alpha1.Application) (*v1alpha1.AppProject, error) {
+	p, err := r.appProject(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	if err := project.CheckApp(p, app); err != nil {
+		return nil, invalidSpecError{err}
+	}
+	return p, nil
+}
