@@ -105,6 +105,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	gen := manifests.NewGenerator(opts.CacheDir)
 	gen.PollInterval = opts.PollInterval
 	gen.Credentials = secretCredentials(mgr.GetClient(), opts.Namespace)
+	gen.Observe = observeStage
 	r := &Reconciler{
 		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
 		Reader:          mgr.GetAPIReader(),
@@ -113,6 +114,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
 		KubeVersion:     serverVersion(cfg),
+		Events:          mgr.GetEventRecorderFor("flotilla-controller"),
 	}
 	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {

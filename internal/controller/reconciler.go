@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -46,6 +47,8 @@ type Reconciler struct {
 	PollInterval time.Duration
 	// KubeVersion is the destination cluster's version, for Helm.
 	KubeVersion string
+	// Events records Kubernetes Events on Applications; nil records none.
+	Events record.EventRecorder
 	// SelfHealBackoff is the least time between two self-heal syncs.
 	SelfHealBackoff time.Duration
 
@@ -67,6 +70,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if app.DeletionTimestamp != nil {
 		return r.finalize(ctx, app)
 	}
+	defer func(start time.Time) { reconcileDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 	r.checks.refresh(ctx)
 	orig := app.DeepCopy()
 	refresh := app.Annotations[RefreshAnnotation] != "" || sourcesChanged(app)
@@ -74,6 +78,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if _, asked := app.Annotations[RefreshAnnotation]; asked {
 		delete(app.Annotations, RefreshAnnotation)
 	}
+	recordAppInfo(orig, app)
+	r.recordOperationEvents(orig, app)
 	if !r.worthWriting(orig, app) {
 		return result, nil
 	}

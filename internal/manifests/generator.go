@@ -26,6 +26,9 @@ type Generator struct {
 	Credentials CredentialFunc
 	// RepoMap serves repository URLs from local directories or other URLs.
 	RepoMap RepoMap
+	// Observe, when set, is told how long each stage took ("fetch",
+	// "render") for metrics.
+	Observe func(stage string, d time.Duration)
 	// PollInterval is how long a resolved revision is reused before the
 	// repository is asked again (unless the request says Refresh); default
 	// DefaultPollInterval.
@@ -87,7 +90,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if len(req.Revisions) > 0 && len(req.Revisions) != len(srcs) {
 		return nil, fmt.Errorf("%d revisions pinned for %d sources", len(req.Revisions), len(srcs))
 	}
+	start := time.Now()
 	fetched, err := g.fetchAll(ctx, app, srcs, req)
+	g.observe("fetch", start)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +113,14 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		merged.add(i, objs)
 	}
 	res.Objects, res.Warnings = merged.result()
+	g.observe("render", start)
 	return res, nil
+}
+
+func (g *Generator) observe(stage string, since time.Time) {
+	if g.Observe != nil {
+		g.Observe(stage, time.Since(since))
+	}
 }
 
 func withSource(app *v1alpha1.Application, i int, src v1alpha1.ApplicationSource, err error) error {
