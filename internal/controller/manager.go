@@ -124,6 +124,9 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 			return nil, fmt.Errorf("add health check: %w", err)
 		}
+		if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+			return nil, fmt.Errorf("add readiness check: %w", err)
+		}
 	}
 	return mgr, nil
 }

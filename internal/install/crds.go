@@ -49,6 +49,10 @@ func ApplyCRDs(ctx context.Context, c *apply.Client) error {
 	if err != nil {
 		return err
 	}
+	return applyCRDs(ctx, c, crds)
+}
+
+func applyCRDs(ctx context.Context, c *apply.Client, crds []*unstructured.Unstructured) error {
 	for _, crd := range crds {
 		if _, err := c.Apply(ctx, crd); err != nil {
 			return fmt.Errorf("install crds: %w", err)
