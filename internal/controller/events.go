@@ -6,41 +6,26 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 )
 
-// recordOperationEvents emits Kubernetes Events on the Application when a
-// sync starts and when it ends (with its prunes), and counts finished syncs.
-func (r *Reconciler) recordOperationEvents(before, after *v1alpha1.Application) {
-	prev, cur := before.Status.OperationState, after.Status.OperationState
-	if cur == nil || cur.Operation.Sync == nil {
-		return
-	}
-	started := prev == nil || !prev.StartedAt.Equal(&cur.StartedAt)
-	if started {
-		who := "automated sync"
-		if !cur.Operation.InitiatedBy.Automated {
-			who = "sync requested by " + orUnknown(cur.Operation.InitiatedBy.Username)
-		}
-		r.event(after, corev1.EventTypeNormal, "OperationStarted", "%s to %s", who, short(cur.Operation.Sync.Revision))
-	}
-	if !cur.Phase.Completed() || (!started && prev.Phase == cur.Phase) {
-		return
-	}
-	syncTotal.WithLabelValues(after.Namespace, after.Name, string(cur.Phase)).Inc()
-	if cur.Phase.Successful() {
-		r.event(after, corev1.EventTypeNormal, "OperationCompleted", "sync to %s succeeded: %s", short(cur.Operation.Sync.Revision), cur.Message)
+// operationEnded emits the Events of a finished sync (its result and its
+// prunes) and counts it.
+func (r *Reconciler) operationEnded(app *v1alpha1.Application, st *v1alpha1.OperationState) {
+	syncTotal.WithLabelValues(app.Namespace, app.Name, string(st.Phase)).Inc()
+	if st.Phase.Successful() {
+		r.event(app, corev1.EventTypeNormal, "OperationCompleted", "sync to %s succeeded: %s", short(st.Operation.Sync.Revision), st.Message)
 	} else {
-		r.event(after, corev1.EventTypeWarning, "OperationFailed", "sync to %s failed: %s", short(cur.Operation.Sync.Revision), cur.Message)
+		r.event(app, corev1.EventTypeWarning, "OperationFailed", "sync to %s failed: %s", short(st.Operation.Sync.Revision), st.Message)
 	}
-	if cur.SyncResult == nil {
+	if st.SyncResult == nil {
 		return
 	}
 	pruned := 0
-	for _, res := range cur.SyncResult.Resources {
+	for _, res := range st.SyncResult.Resources {
 		if res.Status == v1alpha1.ResultCodePruned {
 			pruned++
 		}
 	}
 	if pruned > 0 {
-		r.event(after, corev1.EventTypeNormal, "ResourcesPruned", "pruned %d resources", pruned)
+		r.event(app, corev1.EventTypeNormal, "ResourcesPruned", "pruned %d resources", pruned)
 	}
 }
 

@@ -2,10 +2,13 @@ package controller
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -49,9 +52,30 @@ func (r *Reconciler) nextOperation(app *v1alpha1.Application, cmp *comparison) (
 	return op, ""
 }
 
+// operationIDInfo names the operation.info entry holding the operation's
+// unique id (hooks are marked with it).
+const operationIDInfo = "flotilla.dev/operation-id"
+
+// operationID is the unique id of an operation, persisted in its info.
+func operationID(st *v1alpha1.OperationState) string {
+	for _, i := range st.Operation.Info {
+		if i != nil && i.Name == operationIDInfo {
+			return i.Value
+		}
+	}
+	return st.StartedAt.UTC().Format(time.RFC3339) // operations started before ids existed
+}
+
+func newOperationID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // startOperation records a new operation as Running; the sync itself runs
 // in steps (stepOperation), one per reconcile, so it survives restarts.
-func startOperation(app *v1alpha1.Application, op *v1alpha1.Operation, revisions []string) {
+func (r *Reconciler) startOperation(app *v1alpha1.Application, op *v1alpha1.Operation, revisions []string) {
+	op.Info = append(op.Info, &v1alpha1.Info{Name: operationIDInfo, Value: newOperationID()})
 	if op.Sync.Revision == "" || !isPinned(op.Sync.Revision) {
 		op.Sync.Revision = revisions[0]
 	}
@@ -71,6 +95,11 @@ func startOperation(app *v1alpha1.Application, op *v1alpha1.Operation, revisions
 		state.SyncResult.Source = *app.Spec.Source
 	}
 	app.Status.OperationState = state
+	who := "automated sync"
+	if !op.InitiatedBy.Automated {
+		who = "sync requested by " + orUnknown(op.InitiatedBy.Username)
+	}
+	r.event(app, corev1.EventTypeNormal, "OperationStarted", "%s to %s", who, short(op.Sync.Revision))
 }
 
 // isPinned reports whether a requested revision is a full commit SHA; any
@@ -166,6 +195,7 @@ func (r *Reconciler) finishOperation(app *v1alpha1.Application, out flsync.Outco
 		if !st.Operation.Sync.DryRun {
 			addHistory(app, st, st.StartedAt)
 		}
+		r.operationEnded(app, st)
 		return 0
 	}
 	if wait, ok := nextRetry(st); ok {
@@ -176,6 +206,7 @@ func (r *Reconciler) finishOperation(app *v1alpha1.Application, out flsync.Outco
 	}
 	st.Phase, st.Message = v1alpha1.OperationFailed, out.Message
 	setCondition(&app.Status, v1alpha1.ApplicationConditionSyncError, "sync failed: "+out.Message)
+	r.operationEnded(app, st)
 	return 0
 }
 

@@ -79,7 +79,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		delete(app.Annotations, RefreshAnnotation)
 	}
 	recordAppInfo(orig, app)
-	r.recordOperationEvents(orig, app)
 	if !r.worthWriting(orig, app) {
 		return result, nil
 	}
@@ -138,7 +137,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 			logger.V(1).Info("not syncing", "app", app.Name, "reason", why)
 		}
 		if op != nil {
-			startOperation(app, op, cmp.revisions)
+			r.startOperation(app, op, cmp.revisions)
 			running = app.Status.OperationState
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
