@@ -11,6 +11,8 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"golang.org/x/crypto/ssh"
+
+	"flotilla.dev/flotilla/internal/source/cachefile"
 )
 
 // Auth holds the credentials for one repository. Its secrets never appear in
@@ -141,7 +143,7 @@ func (f *Fetcher) knownHostsCallback(knownHosts []byte) (ssh.HostKeyCallback, er
 	sum := sha256.Sum256(knownHosts)
 	path := filepath.Join(f.cacheDir, "known_hosts", hex.EncodeToString(sum[:16]))
 	if _, err := os.Stat(path); err != nil {
-		if err := writeFileAtomic(path, knownHosts); err != nil {
+		if err := cachefile.WriteAtomic(path, knownHosts); err != nil {
 			return nil, fmt.Errorf("store ssh known hosts: %w", err)
 		}
 	}
@@ -150,24 +152,4 @@ func (f *Fetcher) knownHostsCallback(knownHosts []byte) (ssh.HostKeyCallback, er
 		return nil, fmt.Errorf("parse ssh known hosts: %w", err)
 	}
 	return cb, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+
+	"flotilla.dev/flotilla/internal/source/cachefile"
 )
 
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -116,26 +118,6 @@ func (f *Fetcher) cachedRef(loc location, chart, version string) (string, ref, b
 // asked for) resolved to. A failure only costs a later download.
 func (f *Fetcher) saveRef(loc location, chart string, r ref, versions ...string) {
 	for _, v := range versions {
-		_ = writeFileAtomic(f.refPath(loc, chart, v), []byte(r.digest+" "+r.version+"\n"))
+		_ = cachefile.WriteAtomic(f.refPath(loc, chart, v), []byte(r.digest+" "+r.version+"\n"))
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	repo "helm.sh/helm/v4/pkg/repo/v1"
+
+	"flotilla.dev/flotilla/internal/source/cachefile"
 )
 
 // fetchFromIndex resolves version in the repository's index.yaml and
@@ -96,7 +98,7 @@ func (f *Fetcher) index(ctx context.Context, loc location, auth *Auth) (*repo.In
 		return nil, err
 	}
 	path := filepath.Join(f.cacheDir, "indexes", loc.hash()+".yaml")
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := cachefile.WriteAtomic(path, data); err != nil {
 		return nil, fmt.Errorf("store the index of %s: %w", loc.display, err)
 	}
 	idx, err := repo.LoadIndexFile(path)
