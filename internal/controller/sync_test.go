@@ -247,34 +247,11 @@ func TestCRDAndCustomResourceInOneSync(t *testing.T) {
 	repo := srv.NewRepo(t, "crd")
 	group := "t" + strings.ReplaceAll(ns[len(ns)-8:], "-", "") + ".example.com"
 	repo.Commit(t, map[string]string{
-		"app/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.%[1]s
-spec:
-  group: %[1]s
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`, group),
+		"app/crd.yaml":    crdManifest(group, "Widget", "widgets"),
 		"app/widget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n", group),
 	}, "crd")
 	createApp(t, c, directoryApp("crd", repo.URL(), "app", ns, false))
-	t.Cleanup(func() {
-		crd := &unstructured.Unstructured{}
-		crd.SetAPIVersion("apiextensions.k8s.io/v1")
-		crd.SetKind("CustomResourceDefinition")
-		crd.SetName("widgets." + group)
-		_ = c.Delete(context.Background(), crd)
-	})
+	deleteCRDWhenDone(t, c, "widgets."+group)
 	waitSyncedHealthy(t, c, "crd", "", 90*time.Second)
 	w := &unstructured.Unstructured{}
 	w.SetAPIVersion(group + "/v1")
@@ -447,33 +424,11 @@ func TestCELHealthCheckFromConfigMap(t *testing.T) {
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo(t, "cel")
 	repo.Commit(t, map[string]string{
-		"app/crd.yaml": fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.%[1]s
-spec:
-  group: %[1]s
-  scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-`, group),
+		"app/crd.yaml":    crdManifest(group, "Gadget", "gadgets"),
 		"app/gadget.yaml": fmt.Sprintf("apiVersion: %s/v1\nkind: Gadget\nmetadata:\n  name: g\n", group),
 	}, "cel")
 	createApp(t, c, directoryApp("cel", repo.URL(), "app", ns, false))
-	t.Cleanup(func() {
-		crd := &unstructured.Unstructured{}
-		crd.SetAPIVersion("apiextensions.k8s.io/v1")
-		crd.SetKind("CustomResourceDefinition")
-		crd.SetName("gadgets." + group)
-		_ = c.Delete(context.Background(), crd)
-	})
+	deleteCRDWhenDone(t, c, "gadgets."+group)
 	eventually(t, 60*time.Second, func() (bool, string) {
 		app := getApp(t, c, "cel")
 		for _, r := range app.Status.Resources {
@@ -494,4 +449,37 @@ spec:
 		t.Fatal(err)
 	}
 	waitSyncedHealthy(t, c, "cel", "", 30*time.Second)
+}
+
+// crdManifest is a namespaced CRD of kind in group whose objects may hold
+// any fields (status included, as it has no status subresource).
+func crdManifest(group, kind, plural string) string {
+	return fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: %[3]s.%[1]s
+spec:
+  group: %[1]s
+  scope: Namespaced
+  names: {plural: %[3]s, singular: %[4]s, kind: %[2]s, listKind: %[2]sList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`, group, kind, plural, strings.ToLower(kind))
+}
+
+// deleteCRDWhenDone removes a test's CRD (and so its objects) at the end.
+func deleteCRDWhenDone(t *testing.T, c client.Client, name string) {
+	t.Cleanup(func() {
+		crd := &unstructured.Unstructured{}
+		crd.SetAPIVersion("apiextensions.k8s.io/v1")
+		crd.SetKind("CustomResourceDefinition")
+		crd.SetName(name)
+		_ = c.Delete(context.Background(), crd)
+	})
 }
