@@ -58,7 +58,9 @@ func getApp(t *testing.T, c client.Client, name string) *v1alpha1.Application {
 }
 
 // waitSyncedHealthy waits until the app is Synced and Healthy at revision
-// (any revision when empty).
+// (any revision when empty) with no sync operation still running (the
+// last step of a sync may record its end one reconcile after the objects
+// turned healthy).
 func waitSyncedHealthy(t *testing.T, c client.Client, name, revision string, timeout time.Duration) *v1alpha1.Application {
 	t.Helper()
 	var app *v1alpha1.Application
@@ -66,7 +68,8 @@ func waitSyncedHealthy(t *testing.T, c client.Client, name, revision string, tim
 		app = getApp(t, c, name)
 		st := app.Status
 		ok := st.Sync.Status == v1alpha1.SyncStatusCodeSynced && st.Health.Status == v1alpha1.HealthStatusHealthy &&
-			(revision == "" || st.Sync.Revision == revision)
+			(revision == "" || st.Sync.Revision == revision) &&
+			(st.OperationState == nil || st.OperationState.Phase != v1alpha1.OperationRunning)
 		return ok, describe(app)
 	})
 	return app
