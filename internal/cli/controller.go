@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,7 +26,11 @@ writes sync and health status back, as Argo CD's application controller does.`,
   flotilla controller
 
   # against a given cluster, polling git every minute
-  flotilla controller --kubeconfig ./kubeconfig -n argocd --poll-interval 1m`,
+  flotilla controller --kubeconfig ./kubeconfig -n argocd --poll-interval 1m
+
+  # also Applications in the team-* namespaces (their projects must list
+  # them in sourceNamespaces), split among every replica run so
+  flotilla controller --application-namespaces 'team-*' --sharding`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctrl.SetLogger(zap.New(zap.UseDevMode(development), zap.WriteTo(opts.err)))
@@ -41,7 +46,7 @@ writes sync and health status back, as Argo CD's application controller does.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(opts.err, "flotilla controller: reconciling Applications in namespace %s\n", c.Namespace)
+			fmt.Fprintf(opts.err, "flotilla controller: reconciling Applications in namespace %s\n", strings.Join(append([]string{c.Namespace}, c.AppNamespaces...), ", "))
 			if err := mgr.Start(cmd.Context()); err != nil {
 				return fmt.Errorf("controller: %w", err)
 			}
@@ -59,6 +64,11 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.Float32Var(&c.QPS, "kube-api-qps", 100, "requests per second to the Kubernetes API")
 	f.IntVar(&c.Burst, "kube-api-burst", 200, "burst of requests to the Kubernetes API")
 	f.BoolVar(&development, "dev-log", false, "human-readable logs instead of JSON")
+	f.StringSliceVar(&c.AppNamespaces, "application-namespaces", nil, "further namespaces (globs, or /regexps/) whose Applications are reconciled when their project's sourceNamespaces allow it")
+	f.BoolVar(&c.Sharding, "sharding", false, "split Applications among all replicas run with --sharding (found through Leases; no leader election)")
+	f.StringVar(&c.ShardIdentity, "shard-identity", "", "this replica's name among the shards (default: host name and a random suffix)")
+	f.IntVar(&c.ShardCount, "shard-count", 0, "fix the number of shards instead of finding the replicas (with --shard-index)")
+	f.IntVar(&c.ShardIndex, "shard-index", 0, "this replica's shard, 0..shard-count-1 (with --shard-count)")
 	return cmd
 }
 

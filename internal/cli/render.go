@@ -102,7 +102,7 @@ func renderOne(cmd *cobra.Command, gen *manifests.Generator, app *v1alpha1.Appli
 	req.App = app
 	res, err := gen.Generate(cmd.Context(), req)
 	if err == nil {
-		err = manifests.Prepare(app, res.Objects, manifests.OfflineScope{})
+		err = manifests.Prepare(app, res.Objects, manifests.OfflineScope{}, app.Namespace)
 	}
 	return &manifests.Node{App: app, Result: res, Err: err}
 }

@@ -13,7 +13,6 @@ import (
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/health"
-	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/object"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
@@ -96,7 +95,7 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 		return res, "", nil
 	}
 	id := live.GetAnnotations()[apply.TrackingAnnotation]
-	shared := id != "" && !apply.IsTrackedBy(live, manifests.InstanceName(app))
+	shared := id != "" && !apply.IsTrackedBy(live, r.instance(app))
 	if shared {
 		owner, _, _ := apply.ParseTrackingID(id)
 		cmp.shared = append(cmp.shared, fmt.Sprintf("%s/%s is part of applications %s and %s", u.GetKind(), u.GetName(), owner, app.Name))
@@ -149,7 +148,7 @@ func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application
 		if err != nil {
 			return err
 		}
-		if live == nil || !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
+		if live == nil || !apply.IsTrackedBy(live, r.instance(app)) {
 			continue
 		}
 		cmp.prunable = append(cmp.prunable, live)

@@ -103,22 +103,35 @@ func (r *Reconciler) findCycle(ctx context.Context, app *v1alpha1.Application) s
 	return walk(start, []string{app.Name}, map[types.NamespacedName]bool{})
 }
 
+// dependsOnIndex indexes Applications by the "namespace/name" of each
+// Application they depend on, so the dependents of a changed Application
+// are found without listing the fleet.
+const dependsOnIndex = "flotilla.dev/depends-on"
+
+func indexDependencies(obj client.Object) []string {
+	app, ok := obj.(*v1alpha1.Application)
+	if !ok {
+		return nil
+	}
+	var keys []string
+	for _, d := range dependencies(app) {
+		keys = append(keys, d.String())
+	}
+	return keys
+}
+
 // dependents maps a changed Application to the Applications that depend on
 // it, so they sync as soon as it is Synced and Healthy.
 func (r *Reconciler) dependents(ctx context.Context, obj client.Object) []reconcile.Request {
 	var apps v1alpha1.ApplicationList
-	if err := r.Client.List(ctx, &apps, client.InNamespace(obj.GetNamespace())); err != nil {
+	self := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	if err := r.Client.List(ctx, &apps, client.MatchingFields{dependsOnIndex: self.String()}); err != nil {
 		return nil
 	}
-	self := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	var out []reconcile.Request
+	out := make([]reconcile.Request, 0, len(apps.Items))
 	for i := range apps.Items {
-		for _, d := range dependencies(&apps.Items[i]) {
-			if d == self {
-				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&apps.Items[i])})
-			}
-		}
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&apps.Items[i])})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }

@@ -13,7 +13,6 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
-	"flotilla.dev/flotilla/internal/manifests"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
@@ -44,7 +43,7 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 		probe.SetNamespace(res.Namespace)
 		probe.SetName(res.Name)
 		live, err := r.Cluster.Get(ctx, probe)
-		if err != nil || live == nil || !apply.IsTrackedBy(live, manifests.InstanceName(app)) {
+		if err != nil || live == nil || !apply.IsTrackedBy(live, r.instance(app)) {
 			continue
 		}
 		if flsync.HasResourceOption(live, "Delete", "false") {

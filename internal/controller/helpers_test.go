@@ -36,11 +36,18 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 // deletes it when the test ends.
 func createApp(t *testing.T, c client.Client, manifest string) *v1alpha1.Application {
 	t.Helper()
+	return createAppIn(t, c, appNamespace, manifest)
+}
+
+// createAppIn creates the Application of manifest in namespace ns and
+// deletes it when the test ends.
+func createAppIn(t *testing.T, c client.Client, ns, manifest string) *v1alpha1.Application {
+	t.Helper()
 	app := &v1alpha1.Application{}
 	if err := yaml.UnmarshalStrict([]byte(manifest), app); err != nil {
 		t.Fatalf("decode application: %v", err)
 	}
-	app.Namespace = appNamespace
+	app.Namespace = ns
 	if err := c.Create(context.Background(), app); err != nil {
 		t.Fatalf("create application: %v", err)
 	}
@@ -50,8 +57,13 @@ func createApp(t *testing.T, c client.Client, manifest string) *v1alpha1.Applica
 
 func getApp(t *testing.T, c client.Client, name string) *v1alpha1.Application {
 	t.Helper()
+	return getAppIn(t, c, appNamespace, name)
+}
+
+func getAppIn(t *testing.T, c client.Client, ns, name string) *v1alpha1.Application {
+	t.Helper()
 	app := &v1alpha1.Application{}
-	if err := c.Get(context.Background(), client.ObjectKey{Namespace: appNamespace, Name: name}, app); err != nil {
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
 		t.Fatalf("get application %s: %v", name, err)
 	}
 	return app

@@ -40,5 +40,11 @@ func init() {
 // binary and returns a client that knows the Argo CD kinds.
 func env(t testing.TB) client.Client {
 	t.Helper()
-	return controllertest.Start(t, appNamespace)
+	opts := controllertest.Options(appNamespace)
+	opts.AppNamespaces = []string{teamNamespaces}
+	return controllertest.StartWith(t, opts)
 }
+
+// teamNamespaces are the further namespaces whose Applications the test
+// controller reconciles (--application-namespaces).
+const teamNamespaces = "team-*"

@@ -47,6 +47,19 @@ type Options struct {
 	// when the rest config sets none).
 	QPS   float32
 	Burst int
+	// AppNamespaces are globs (or /regexps/) of further namespaces whose
+	// Applications are reconciled, when their project's sourceNamespaces
+	// also list the namespace (Argo CD's application.namespaces).
+	AppNamespaces []string
+	// Sharding splits the Applications among all replicas running with it,
+	// which find each other through Leases; leader election is then off.
+	Sharding bool
+	// ShardIdentity names this replica among the shards (default: the
+	// host name and a random suffix).
+	ShardIdentity string
+	// ShardCount > 0 fixes this replica's shard to ShardIndex of
+	// ShardCount instead of finding the other replicas.
+	ShardCount, ShardIndex int
 }
 
 // Scheme knows the built-in kinds and the Argo CD kinds.
@@ -78,18 +91,16 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 100, 200
 	}
+	if err := opts.validateSharding(); err != nil {
+		return nil, err
+	}
+	if opts.Sharding && opts.ShardIdentity == "" {
+		opts.ShardIdentity = opts.identity()
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme,
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&v1alpha1.Application{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
-			&v1alpha1.AppProject{}:  {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
-			// Only Argo CD's credential Secrets, only in our namespace.
-			&corev1.Secret{}: {
-				Namespaces: map[string]cache.Config{opts.Namespace: {}},
-				Label:      labels.SelectorFromSet(nil).Add(secretTypeExists()),
-			},
-		}},
-		LeaderElection:          opts.LeaderElection,
+		Scheme:                  scheme,
+		Cache:                   cache.Options{ByObject: cachedObjects(opts)},
+		LeaderElection:          opts.LeaderElection && !opts.sharded(),
 		LeaderElectionID:        "flotilla-controller",
 		LeaderElectionNamespace: opts.Namespace,
 		Metrics:                 metricsserver.Options{BindAddress: orDisabled(opts.MetricsAddr)},
@@ -107,6 +118,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	gen.Credentials = secretCredentials(mgr.GetClient(), opts.Namespace)
 	gen.Observe = observeStage
 	r := &Reconciler{
+		Namespace:       opts.Namespace,
+		AppNamespaces:   opts.AppNamespaces,
 		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
 		Reader:          mgr.GetAPIReader(),
 		Cluster:         apply.NewClient(dyn, mgr.GetRESTMapper()),
@@ -114,10 +127,13 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
 		KubeVersion:     serverVersion(cfg),
-		Events:          mgr.GetEventRecorderFor("flotilla-controller"),
+		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}
 	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
+		return nil, err
+	}
+	if err := setupSharding(mgr, r, opts); err != nil {
 		return nil, err
 	}
 	if opts.HealthAddr != "" && opts.HealthAddr != "0" {
@@ -129,6 +145,21 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		}
 	}
 	return mgr, nil
+}
+
+// cachedObjects restricts the caches: Applications to the watched
+// namespaces (all, when AppNamespaces has globs), AppProjects and Argo
+// CD's credential Secrets to the controller's namespace.
+func cachedObjects(opts Options) map[client.Object]cache.ByObject {
+	own := map[string]cache.Config{opts.Namespace: {}}
+	objs := map[client.Object]cache.ByObject{
+		&v1alpha1.AppProject{}: {Namespaces: own},
+		&corev1.Secret{}:       {Namespaces: own, Label: labels.SelectorFromSet(nil).Add(secretTypeExists())},
+	}
+	if len(opts.AppNamespaces) == 0 {
+		objs[&v1alpha1.Application{}] = cache.ByObject{Namespaces: own}
+	}
+	return objs
 }
 
 // serverVersion is the cluster's version ("v1.37.2"), or "" when it cannot

@@ -24,13 +24,13 @@ func isInvalidSpec(err error) bool {
 	return errors.As(err, &e)
 }
 
-// appProject returns the Application's AppProject from the app's
-// namespace. The "default" project permits everything, also when it does
+// appProject returns the Application's AppProject from the controller's
+// namespace (AppProjects live there only, as in Argo CD). The "default" project permits everything, also when it does
 // not exist, as in Argo CD; any other missing project is an error.
 func (r *Reconciler) appProject(ctx context.Context, app *v1alpha1.Application) (*v1alpha1.AppProject, error) {
 	name := app.Spec.GetProject()
 	p := &v1alpha1.AppProject{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: name}, p)
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: name}, p)
 	switch {
 	case apierrors.IsNotFound(err) && name == "default":
 		return project.Default(), nil
@@ -48,6 +48,9 @@ func (r *Reconciler) checkProject(ctx context.Context, app *v1alpha1.Application
 	p, err := r.appProject(ctx, app)
 	if err != nil {
 		return nil, err
+	}
+	if !project.NamespacePermitted(p, app.Namespace, r.Namespace) {
+		return nil, invalidSpecError{fmt.Errorf("application %s in namespace %s may not use project %s: the project's sourceNamespaces do not list %s", app.Name, app.Namespace, p.Name, app.Namespace)}
 	}
 	if err := project.CheckApp(p, app); err != nil {
 		return nil, invalidSpecError{err}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -32,8 +33,18 @@ const (
 	errorRequeue = 30 * time.Second
 )
 
-// Reconciler reconciles Applications in one namespace.
+// Reconciler reconciles Applications in the controller's namespace and
+// the namespaces AppNamespaces match.
 type Reconciler struct {
+	// Namespace is the controller's namespace (Argo CD's "argocd"): its
+	// AppProjects, repository Secrets and Applications.
+	Namespace string
+	// AppNamespaces are globs of further namespaces whose Applications are
+	// reconciled when their project's sourceNamespaces allow it.
+	AppNamespaces []string
+	// Shards decides which Applications this replica reconciles; nil
+	// reconciles all.
+	Shards Sharder
 	// Client patches Applications and reads other objects (cached reads).
 	Client client.Client
 	// Reader reads Applications from the API server itself: an operation
@@ -52,9 +63,10 @@ type Reconciler struct {
 	// SelfHealBackoff is the least time between two self-heal syncs.
 	SelfHealBackoff time.Duration
 
-	watches *watchSet
-	checks  healthChecks
-	synced  *syncedCache
+	watches   *watchSet
+	checks    healthChecks
+	synced    *syncedCache
+	rebalance chan event.TypedGenericEvent[*v1alpha1.Application]
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -63,6 +75,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	reader := r.Reader
 	if reader == nil {
 		reader = r.Client
+	}
+	if !r.watchesNamespace(req.Namespace) || !r.owns(req.Namespace, req.Name) {
+		return ctrl.Result{}, nil
 	}
 	if err := reader.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -82,10 +97,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !r.worthWriting(orig, app) {
 		return result, nil
 	}
-	if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); err != nil {
+	if err := r.Client.Patch(ctx, app, r.statusPatch(orig)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
 	}
 	return result, nil
+}
+
+// statusPatch is a merge patch from orig; with sharding it is optimistic,
+// so while the fleet rebalances two replicas never both step one
+// operation: the second write fails and is retried on fresh state.
+func (r *Reconciler) statusPatch(orig *v1alpha1.Application) client.Patch {
+	if r.Shards != nil {
+		return client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
+	}
+	return client.MergeFrom(orig)
+}
+
+func (r *Reconciler) owns(namespace, name string) bool {
+	return r.Shards == nil || r.Shards.Owns(namespace, name)
 }
 
 // reconcileApp does one round of fetch, render, compare and sync, leaving
@@ -182,7 +211,7 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	}
 	recordRender(&app.Status, app, res)
 	state := &desiredState{revisions: res.Revisions, objects: res.Objects}
-	if err := manifests.Prepare(app, state.objects, r.Cluster); err != nil {
+	if err := manifests.Prepare(app, state.objects, r.Cluster, r.Namespace); err != nil {
 		return nil, err
 	}
 	if err := project.CheckObjects(proj, state.objects); err != nil {

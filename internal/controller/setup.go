@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 )
@@ -18,9 +20,14 @@ import (
 // SetupWithManager registers the reconciler for Applications in namespace,
 // with workers reconciles in parallel.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, workers int) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.Application{}, dependsOnIndex, indexDependencies); err != nil {
+		return fmt.Errorf("index dependencies: %w", err)
+	}
+	r.rebalance = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)
 	c, err := ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.Application{}, builder.WithPredicates(intentChanged())).
-		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents)).
+		For(&v1alpha1.Application{}, builder.WithPredicates(r.inWatchedNamespace(), intentChanged())).
+		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(r.inWatchedNamespace())).
+		WatchesRawSource(source.Channel(r.rebalance, &handler.TypedEnqueueRequestForObject[*v1alpha1.Application]{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1)}).
 		Named("application").
 		Build(r)
@@ -52,4 +59,23 @@ func intentChanged() predicate.Predicate {
 				!oldApp.DeletionTimestamp.Equal(newApp.DeletionTimestamp)
 		},
 	}
+}
+
+// enqueueAll reconciles every watched Application again: after this
+// replica's shard changed, the Applications it now owns are picked up and
+// those it gave away are dropped at their next event.
+func (r *Reconciler) enqueueAll(ctx context.Context) {
+	var apps v1alpha1.ApplicationList
+	if err := r.Client.List(ctx, &apps); err != nil {
+		return
+	}
+	go func() {
+		for i := range apps.Items {
+			select {
+			case r.rebalance <- event.TypedGenericEvent[*v1alpha1.Application]{Object: &apps.Items[i]}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 }

@@ -21,9 +21,10 @@ type Scope interface {
 // Prepare makes rendered objects ready to apply, exactly as Argo CD does:
 // namespaced objects without a namespace get the destination namespace,
 // cluster-scoped objects lose any namespace, and every object gets the
-// app's tracking id. A kind the scope does not know is an error, unless a
-// CRD in the same set defines it.
-func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope Scope) error {
+// app's tracking id (its instance name, see InstanceName, with the
+// controller's namespace controllerNS). A kind the scope does not know is
+// an error, unless a CRD in the same set defines it.
+func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope Scope, controllerNS string) error {
 	crdScopes := definedKinds(objs)
 	skipAll := app.Spec.SyncPolicy != nil && app.Spec.SyncPolicy.SyncOptions.HasOption("SkipDryRunOnMissingResource=true")
 	var errs []string
@@ -46,7 +47,7 @@ func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope
 			errs = append(errs, fmt.Sprintf("%s %s is namespaced but neither it nor the destination names a namespace", u.GetKind(), u.GetName()))
 			continue
 		}
-		apply.SetTracking(u, InstanceName(app))
+		apply.SetTracking(u, InstanceName(app, controllerNS))
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -55,8 +56,14 @@ func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope
 }
 
 // InstanceName is the name Argo CD puts in tracking ids: the app's name
-// for apps in the controller's namespace.
-func InstanceName(app *v1alpha1.Application) string { return app.Name }
+// for apps in the controller's namespace controllerNS (or with no
+// namespace), `<namespace>_<name>` for apps in any other namespace.
+func InstanceName(app *v1alpha1.Application, controllerNS string) string {
+	if app.Namespace == "" || app.Namespace == controllerNS {
+		return app.Name
+	}
+	return app.Namespace + "_" + app.Name
+}
 
 func isNamespaced(scope Scope, u *unstructured.Unstructured, crdScopes map[schema.GroupKind]bool) (bool, error) {
 	gvk := u.GroupVersionKind()

@@ -41,7 +41,7 @@ func (g *Generator) tree(ctx context.Context, app *v1alpha1.Application, req Req
 	req.App = app
 	res, err := g.Generate(ctx, req)
 	if err == nil {
-		err = Prepare(app, res.Objects, scope)
+		err = Prepare(app, res.Objects, scope, app.Namespace)
 	}
 	if err != nil {
 		n.Err = err

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/gobwas/glob"
@@ -145,4 +146,30 @@ func match(pattern, s string, sep rune) bool {
 		g, err = glob.Compile(pattern)
 	}
 	return err == nil && g.Match(s)
+}
+
+// NamespacePermitted reports whether an Application in namespace appNS may
+// use project p: an app in the controller's namespace controllerNS always
+// may, an app in any other namespace only when p's sourceNamespaces match
+// appNS (Argo CD's "apps in any namespace").
+func NamespacePermitted(p *v1alpha1.AppProject, appNS, controllerNS string) bool {
+	return appNS == "" || appNS == controllerNS || MatchAny(p.Spec.SourceNamespaces, appNS)
+}
+
+// MatchAny reports whether s matches one of patterns: Argo CD's globs, or
+// a regular expression between slashes ("/^team-[a-z]+$/"). An invalid
+// pattern matches nothing but itself.
+func MatchAny(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if re, ok := strings.CutPrefix(p, "/"); ok && strings.HasSuffix(re, "/") && len(re) > 1 {
+			if rx, err := regexp.Compile(strings.TrimSuffix(re, "/")); err == nil && rx.MatchString(s) {
+				return true
+			}
+			continue
+		}
+		if match(p, s, 0) {
+			return true
+		}
+	}
+	return false
 }

@@ -97,3 +97,33 @@ func TestCheckObjects(t *testing.T) {
 		t.Fatalf("default project refused: %v", err)
 	}
 }
+
+func TestNamespacePermitted(t *testing.T) {
+	p := loadProject(t, `
+metadata: {name: teams}
+spec:
+  sourceNamespaces: ["team-*", "/^ops-[0-9]+$/", "exact"]
+`)
+	tests := []struct {
+		project *v1alpha1.AppProject
+		ns      string
+		want    bool
+	}{
+		{p, "argocd", true}, // the controller's namespace needs no listing
+		{p, "", true},
+		{p, "team-a", true},
+		{p, "exact", true},
+		{p, "ops-12", true},
+		{p, "ops-x", false},
+		{p, "other", false},
+		{Default(), "team-a", false}, // as in Argo CD, default lists no namespaces
+	}
+	for _, tt := range tests {
+		if got := NamespacePermitted(tt.project, tt.ns, "argocd"); got != tt.want {
+			t.Errorf("NamespacePermitted(%s, %q) = %t, want %t", tt.project.Name, tt.ns, got, tt.want)
+		}
+	}
+	if MatchAny([]string{"/[/"}, "[") {
+		t.Error("an invalid regexp matched")
+	}
+}
