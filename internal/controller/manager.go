@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -60,6 +61,10 @@ type Options struct {
 	// ShardCount > 0 fixes this replica's shard to ShardIndex of
 	// ShardCount instead of finding the other replicas.
 	ShardCount, ShardIndex int
+	// Embedded allows more than one controller in a process (tests that
+	// run several replicas): controller names are then not checked for
+	// uniqueness.
+	Embedded bool
 }
 
 // Scheme knows the built-in kinds and the Argo CD kinds.
@@ -101,6 +106,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme:                  scheme,
 		Cache:                   cache.Options{ByObject: cachedObjects(opts)},
 		LeaderElection:          opts.LeaderElection && !opts.sharded(),
+		Controller:              config.Controller{SkipNameValidation: &opts.Embedded},
 		LeaderElectionID:        "flotilla-controller",
 		LeaderElectionNamespace: opts.Namespace,
 		Metrics:                 metricsserver.Options{BindAddress: orDisabled(opts.MetricsAddr)},
