@@ -65,6 +65,7 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.IntVar(&c.Burst, "kube-api-burst", 200, "burst of requests to the Kubernetes API")
 	f.BoolVar(&development, "dev-log", false, "human-readable logs instead of JSON")
 	f.StringSliceVar(&c.AppNamespaces, "application-namespaces", nil, "further namespaces (globs, or /regexps/) whose Applications are reconciled when their project's sourceNamespaces allow it")
+	f.StringVar(&c.WebhookAddr, "webhook-addr", ":8082", `address of the git push webhook, served at /api/webhook ("0" disables)`)
 	f.BoolVar(&c.Sharding, "sharding", false, "split Applications among all replicas run with --sharding (found through Leases; no leader election)")
 	f.StringVar(&c.ShardIdentity, "shard-identity", "", "this replica's name among the shards (default: host name and a random suffix)")
 	f.IntVar(&c.ShardCount, "shard-count", 0, "fix the number of shards instead of finding the replicas (with --shard-index)")

@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -42,7 +43,20 @@ func env(t testing.TB) client.Client {
 	t.Helper()
 	opts := controllertest.Options(appNamespace)
 	opts.AppNamespaces = []string{teamNamespaces}
+	opts.WebhookAddr = webhookAddr
 	return controllertest.StartWith(t, opts)
+}
+
+// webhookAddr is where the test controller serves the git push webhook.
+var webhookAddr = freeAddr()
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // teamNamespaces are the further namespaces whose Applications the test

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,7 @@ import (
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/source"
+	"flotilla.dev/flotilla/internal/webhook"
 )
 
 // Options configure a controller process.
@@ -61,6 +63,9 @@ type Options struct {
 	// ShardCount > 0 fixes this replica's shard to ShardIndex of
 	// ShardCount instead of finding the other replicas.
 	ShardCount, ShardIndex int
+	// WebhookAddr is the listen address of the git push webhook,
+	// served at /api/webhook ("" or "0" disables).
+	WebhookAddr string
 	// Embedded allows more than one controller in a process (tests that
 	// run several replicas): controller names are then not checked for
 	// uniqueness.
@@ -142,6 +147,10 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := setupSharding(mgr, r, opts); err != nil {
 		return nil, err
 	}
+	r.elected = func() bool { return isClosed(mgr.Elected()) }
+	if err := setupWebhook(mgr, r, opts); err != nil {
+		return nil, err
+	}
 	if opts.HealthAddr != "" && opts.HealthAddr != "0" {
 		if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 			return nil, fmt.Errorf("add health check: %w", err)
@@ -151,6 +160,29 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		}
 	}
 	return mgr, nil
+}
+
+// setupWebhook serves the git push webhook when an address is given.
+func setupWebhook(mgr ctrl.Manager, r *Reconciler, opts Options) error {
+	if opts.WebhookAddr == "" || opts.WebhookAddr == "0" {
+		return nil
+	}
+	secrets := &webhookSecrets{reader: mgr.GetAPIReader(), namespace: opts.Namespace}
+	mux := http.NewServeMux()
+	mux.Handle(WebhookPath, webhook.NewHandler(secrets.get, r.refreshPushed, mgr.GetLogger().WithName("webhook")))
+	if err := mgr.Add(&httpServer{addr: opts.WebhookAddr, handler: mux}); err != nil {
+		return fmt.Errorf("add webhook server: %w", err)
+	}
+	return nil
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // cachedObjects restricts the caches: Applications to the watched

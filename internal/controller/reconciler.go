@@ -63,10 +63,12 @@ type Reconciler struct {
 	// SelfHealBackoff is the least time between two self-heal syncs.
 	SelfHealBackoff time.Duration
 
-	watches   *watchSet
-	checks    healthChecks
-	synced    *syncedCache
-	rebalance chan event.TypedGenericEvent[*v1alpha1.Application]
+	watches *watchSet
+	checks  healthChecks
+	synced  *syncedCache
+	nudge   chan event.TypedGenericEvent[*v1alpha1.Application]
+	// elected reports whether this replica is the leader (nil: it is).
+	elected func() bool
 }
 
 // Reconcile implements reconcile.Reconciler.

@@ -23,11 +23,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.Application{}, dependsOnIndex, indexDependencies); err != nil {
 		return fmt.Errorf("index dependencies: %w", err)
 	}
-	r.rebalance = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)
+	r.nudge = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Application{}, builder.WithPredicates(r.inWatchedNamespace(), intentChanged())).
 		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(r.inWatchedNamespace())).
-		WatchesRawSource(source.Channel(r.rebalance, &handler.TypedEnqueueRequestForObject[*v1alpha1.Application]{})).
+		WatchesRawSource(source.Channel(r.nudge, &handler.TypedEnqueueRequestForObject[*v1alpha1.Application]{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1)}).
 		Named("application").
 		Build(r)
@@ -72,7 +72,7 @@ func (r *Reconciler) enqueueAll(ctx context.Context) {
 	go func() {
 		for i := range apps.Items {
 			select {
-			case r.rebalance <- event.TypedGenericEvent[*v1alpha1.Application]{Object: &apps.Items[i]}:
+			case r.nudge <- event.TypedGenericEvent[*v1alpha1.Application]{Object: &apps.Items[i]}:
 			case <-ctx.Done():
 				return
 			}

@@ -42,7 +42,7 @@ func (c *revisionCache) put(key, sha string) {
 }
 
 // renderCacheSize bounds the number of rendered results kept.
-const renderCacheSize = 512
+const renderCacheSize = 4096
 
 // renderCache is a small LRU of rendered sources, keyed by everything a
 // render depends on: resolved revisions, the source spec, the app's name

@@ -125,3 +125,18 @@ func refRoots(srcs []v1alpha1.ApplicationSource, f []fetched) map[string]string 
 	}
 	return refs
 }
+
+// ResolveFresh asks the repository what revision (a branch, tag or HEAD)
+// of a git repository points to now and keeps the answer for the apps that
+// render it next: after a push webhook, one request serves every app of
+// the repository.
+func (g *Generator) ResolveFresh(ctx context.Context, repoURL, revision string) (string, error) {
+	if _, ok := g.RepoMap.localDir(repoURL); ok {
+		return "local", nil
+	}
+	creds, err := g.credentials(ctx, repoURL)
+	if err != nil {
+		return "", err
+	}
+	return g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, true)
+}

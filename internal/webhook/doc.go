@@ -1,0 +1,18 @@
+// Package webhook reimplements Argo CD's git webhook (the /api/webhook
+// endpoint of argocd-server): it recognises the push events of GitHub,
+// GitLab, Gitea (and Gogs), Bitbucket Cloud and Bitbucket Server, verifies
+// them against the secrets of Argo CD's argocd-secret, and tells which
+// Applications a push affects so that the controller can refresh them at once
+// instead of waiting for the next poll.
+//
+// Parse turns a request into a provider-independent Push, Matches decides
+// whether a Push affects an Application the way Argo CD's
+// sourceRevisionHasChanged and sourceUsesURL do, and Handler ties both to
+// HTTP, leaving the listing and refreshing of Applications to a callback.
+//
+// Verification follows Argo CD: a provider whose secret is empty accepts
+// unsigned requests; once the secret is set, a request without a valid
+// signature (GitHub, Gitea, Bitbucket Server), token (GitLab) or hook UUID
+// (Bitbucket Cloud) fails with ErrUnauthorized. Secrets are compared in
+// constant time.
+package webhook

@@ -1,0 +1,31 @@
+package webhook
+
+import (
+	"crypto/sha256"
+	"net/http"
+)
+
+// parseGitea handles X-Gitea-Event (provider gitea, signature header
+// X-Gitea-Signature) and X-Gogs-Event (provider gogs, X-Gogs-Signature).
+// The signature is the bare hex HMAC-SHA256 of the body. Argo CD handles
+// both with its Gogs parser and webhook.gogs.secret.
+// See https://docs.gitea.com/usage/webhooks.
+func parseGitea(r *http.Request, provider, event, sigHeader, secret string, limit int64) (Push, error) {
+	body, err := readBody(r, provider, limit)
+	if err != nil {
+		return Push{}, err
+	}
+	if secret != "" {
+		sig := r.Header.Get(sigHeader)
+		if sig == "" {
+			return Push{}, unauthorized(provider, "no %s header", sigHeader)
+		}
+		if !validMAC(sha256.New, secret, body, sig, "") {
+			return Push{}, unauthorized(provider, "%s does not match", sigHeader)
+		}
+	}
+	if event != "push" {
+		return Push{}, ignored("%s event %s", provider, event)
+	}
+	return decodeHubPush(r, provider, body)
+}

@@ -1,0 +1,433 @@
+package webhook
+
+import (
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+)
+
+func TestRepoKey(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"https://github.com/argoproj/argocd-example-apps", "github.com/argoproj/argocd-example-apps"},
+		{"https://github.com/argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"https://github.com/argoproj/argocd-example-apps/", "github.com/argoproj/argocd-example-apps"},
+		{"HTTPS://GitHub.com/ArgoProj/ArgoCD-Example-Apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"http://github.com/argoproj/argocd-example-apps", "github.com/argoproj/argocd-example-apps"},
+		{"https://user:token@github.com:443/argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"git@github.com:argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"git@github.com:argoproj/argocd-example-apps", "github.com/argoproj/argocd-example-apps"},
+		{"ssh://git@github.com/argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"ssh://git@ssh.github.com:443/argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"git://github.com/argoproj/argocd-example-apps.git", "github.com/argoproj/argocd-example-apps"},
+		{"ssh://git@altssh.bitbucket.org:443/team/repo.git", "bitbucket.org/team/repo"},
+		{"github.com/argoproj/argocd-example-apps", "github.com/argoproj/argocd-example-apps"},
+		{"ssh://git@bitbucketserver:7999/myproject/test-repo.git", "bitbucketserver/myproject/test-repo"},
+		{"https://bitbucketserver/scm/myproject/test-repo.git", "bitbucketserver/scm/myproject/test-repo"},
+		{"https://gitlab.example.com/group/subgroup/project.git", "gitlab.example.com/group/subgroup/project"},
+		{"http://[::1]:3000/org/repo.git", "[::1]/org/repo"},
+		{"https://github.com", "https://github.com"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := repoKey(tc.in); got != tc.want {
+			t.Errorf("repoKey(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func mustApp(t *testing.T, manifest string) *v1alpha1.Application {
+	t.Helper()
+	var app v1alpha1.Application
+	if err := yaml.UnmarshalStrict([]byte(manifest), &app); err != nil {
+		t.Fatalf("unmarshal Application: %v", err)
+	}
+	return &app
+}
+
+// app returns an Application whose spec is the given YAML.
+func appYAML(spec string) string {
+	return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: guestbook
+  namespace: argocd
+spec:
+  project: default
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: guestbook
+` + spec
+}
+
+func TestMatches(t *testing.T) {
+	// A push to main, the default branch, of Codertocat/guestbook, as GitHub
+	// reports it.
+	mainPush := githubPush
+	// The same push when the payload does not name the default branch.
+	mainPushNoDefault := mainPush
+	mainPushNoDefault.DefaultBranch = ""
+	featurePush := Push{
+		Provider: ProviderGitHub,
+		RepoURLs: []string{"https://github.com/Codertocat/guestbook"},
+		Revision: "feature/login", DefaultBranch: "main",
+	}
+	featurePushNoDefault := featurePush
+	featurePushNoDefault.DefaultBranch = ""
+	tagPush := Push{
+		Provider: ProviderGitHub,
+		RepoURLs: []string{"https://github.com/Codertocat/guestbook"},
+		Revision: "v1.2.0", Tag: true, DefaultBranch: "main",
+	}
+	bbServerPush := Push{
+		Provider: ProviderBitbucketServer,
+		RepoURLs: []string{
+			"ssh://git@bitbucketserver:7999/myproject/test-repo.git",
+			"https://bitbucketserver/scm/myproject/test-repo.git",
+		},
+		Revision: "master",
+	}
+	mainIsDefault := func(string) string { return "main" }
+	developIsDefault := func(string) string { return "develop" }
+
+	tests := []struct {
+		name          string
+		spec          string
+		push          Push
+		defaultBranch func(string) string
+		want          bool
+	}{
+		{
+			name: "same https URL, HEAD, push to default branch",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+    path: guestbook
+`,
+			push: mainPush, want: true,
+		},
+		{
+			name: "trailing .git and slash",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook.git/
+    targetRevision: main
+`,
+			push: featurePush, want: false,
+		},
+		{
+			name: "trailing .git, branch equals pushed branch",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook.git
+    targetRevision: feature/login
+`,
+			push: featurePush, want: true,
+		},
+		{
+			name: "scp ssh URL matches https push",
+			spec: `  source:
+    repoURL: git@github.com:codertocat/guestbook.git
+    targetRevision: main
+`,
+			push: Push{Provider: ProviderGitHub, RepoURLs: []string{"https://github.com/Codertocat/guestbook"}, Revision: "main"},
+			want: true,
+		},
+		{
+			name: "ssh:// URL matches",
+			spec: `  source:
+    repoURL: ssh://git@github.com/Codertocat/guestbook.git
+    targetRevision: refs/heads/main
+`,
+			push: mainPush, want: true,
+		},
+		{
+			name: "refs/heads/ target, other branch pushed",
+			spec: `  source:
+    repoURL: ssh://git@github.com/Codertocat/guestbook.git
+    targetRevision: refs/heads/main
+`,
+			push: featurePush, want: false,
+		},
+		{
+			name: "other repository",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/hello-world
+    targetRevision: HEAD
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "repository whose name extends the pushed one",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook-extra
+    targetRevision: HEAD
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "empty targetRevision, push to default branch",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+`,
+			push: mainPush, want: true,
+		},
+		{
+			name: "HEAD, push to another branch, payload names default branch",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: featurePush, want: false,
+		},
+		{
+			name: "HEAD, default branch unknown: any branch push matches",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: featurePushNoDefault, want: true,
+		},
+		{
+			name: "HEAD, default branch from callback, pushed",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: mainPushNoDefault, defaultBranch: mainIsDefault, want: true,
+		},
+		{
+			name: "HEAD, default branch from callback, not pushed",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: mainPushNoDefault, defaultBranch: developIsDefault, want: false,
+		},
+		{
+			name: "HEAD, callback knows nothing: any branch push matches",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: featurePushNoDefault, defaultBranch: func(string) string { return "" }, want: true,
+		},
+		{
+			name: "payload's default branch wins over the callback",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: mainPush, defaultBranch: developIsDefault, want: true,
+		},
+		{
+			name: "HEAD is not moved by a tag push",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: HEAD
+`,
+			push: tagPush, want: false,
+		},
+		{
+			name: "tag target, tag pushed",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: v1.2.0
+`,
+			push: tagPush, want: true,
+		},
+		{
+			name: "refs/tags/ target, tag pushed",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: refs/tags/v1.2.0
+`,
+			push: tagPush, want: true,
+		},
+		{
+			name: "refs/tags/ target, branch of that name pushed",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: refs/tags/main
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "other exact tag",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: v1.1.0
+`,
+			push: tagPush, want: false,
+		},
+		{
+			name: "semver constraint satisfied by pushed tag",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: ">=1.1.0 <2.0.0"
+`,
+			push: tagPush, want: true,
+		},
+		{
+			name: "semver wildcard satisfied by pushed tag",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: 1.*
+`,
+			push: tagPush, want: true,
+		},
+		{
+			name: "semver constraint not satisfied",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: ~1.1
+`,
+			push: tagPush, want: false,
+		},
+		{
+			name: "semver constraint, branch push",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: 1.*
+`,
+			push: Push{Provider: ProviderGitHub, RepoURLs: []string{"https://github.com/Codertocat/guestbook"}, Revision: "1.5"},
+			want: false,
+		},
+		{
+			name: "commit SHA target never changes",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: 0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "short SHA target, tag push",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: 0d1a26e
+`,
+			push: tagPush, want: false,
+		},
+		{
+			name: "multi-source: git source in sources",
+			spec: `  sources:
+  - repoURL: https://charts.example.com
+    chart: redis
+    targetRevision: 18.1.0
+  - repoURL: https://github.com/Codertocat/guestbook.git
+    targetRevision: main
+    ref: values
+`,
+			push: mainPush, want: true,
+		},
+		{
+			name: "multi-source: no source uses the repository",
+			spec: `  sources:
+  - repoURL: https://charts.example.com
+    chart: redis
+    targetRevision: 18.1.0
+  - repoURL: https://github.com/Codertocat/values.git
+    targetRevision: main
+    ref: values
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "spec.sources wins over spec.source",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    targetRevision: main
+  sources:
+  - repoURL: https://github.com/Codertocat/other
+    targetRevision: main
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "chart source is skipped even on the pushed repository URL",
+			spec: `  source:
+    repoURL: https://github.com/Codertocat/guestbook
+    chart: guestbook
+    targetRevision: main
+`,
+			push: mainPush, want: false,
+		},
+		{
+			name: "hydrator dry source",
+			spec: `  sourceHydrator:
+    drySource:
+      repoURL: https://github.com/Codertocat/guestbook
+      targetRevision: HEAD
+      path: guestbook
+    syncSource:
+      targetBranch: environments/dev
+      path: guestbook-dev
+`,
+			push: mainPush, want: true,
+		},
+		{
+			name: "hydrator sync branch",
+			spec: `  sourceHydrator:
+    drySource:
+      repoURL: https://github.com/Codertocat/guestbook
+      targetRevision: main
+      path: guestbook
+    syncSource:
+      targetBranch: environments/dev
+      path: guestbook-dev
+`,
+			push: Push{Provider: ProviderGitHub, RepoURLs: []string{"https://github.com/Codertocat/guestbook"}, Revision: "environments/dev", DefaultBranch: "main"},
+			want: true,
+		},
+		{
+			name: "Bitbucket Server ssh clone URL",
+			spec: `  source:
+    repoURL: ssh://git@bitbucketserver:7999/myproject/test-repo.git
+    targetRevision: master
+`,
+			push: bbServerPush, want: true,
+		},
+		{
+			name: "Bitbucket Server http clone URL without .git",
+			spec: `  source:
+    repoURL: https://bitbucketserver/scm/myproject/test-repo
+    targetRevision: HEAD
+`,
+			push: bbServerPush, want: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := mustApp(t, appYAML(tc.spec))
+			if got := Matches(app, tc.push, tc.defaultBranch); got != tc.want {
+				t.Errorf("Matches() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMatchesDefaultBranchCallbackGetsSourceURL(t *testing.T) {
+	app := mustApp(t, appYAML(`  source:
+    repoURL: git@github.com:Codertocat/guestbook.git
+`))
+	var asked []string
+	p := Push{RepoURLs: []string{"https://github.com/Codertocat/guestbook"}, Revision: "main"}
+	Matches(app, p, func(u string) string { asked = append(asked, u); return "main" })
+	if len(asked) != 1 || asked[0] != "git@github.com:Codertocat/guestbook.git" {
+		t.Errorf("defaultBranch called with %q, want the source's repoURL", asked)
+	}
+}
+
+func TestMatchesNil(t *testing.T) {
+	if Matches(nil, githubPush, nil) {
+		t.Error("Matches(nil) = true")
+	}
+	app := mustApp(t, appYAML(`  source:
+    repoURL: https://github.com/Codertocat/guestbook
+`))
+	if Matches(app, Push{Revision: "main"}, nil) {
+		t.Error("Matches() of a push without repository URLs = true")
+	}
+}
