@@ -15,8 +15,3 @@ const (
 	ResourcesFinalizerBackground = "resources-finalizer.argocd.argoproj.io/background"
 )
 
-// InClusterServer is the destination server of the local cluster.
-const InClusterServer = "https://kubernetes.default.svc"
-
-// InClusterName is the destination name of the local cluster.
-const InClusterName = "in-cluster"

@@ -32,6 +32,16 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 	if fin == "" {
 		return ctrl.Result{}, nil
 	}
+	if r.destErr != nil {
+		// Deleting on a cluster we cannot reach, or on the wrong one, is
+		// worse than waiting: say why and retry.
+		orig := app.DeepCopy()
+		setCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError, "cannot delete the resources: "+r.destErr.Error())
+		if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
+		}
+		return ctrl.Result{RequeueAfter: errorRequeue}, nil
+	}
 	propagation := metav1.DeletePropagationForeground
 	if fin == ResourcesFinalizerBackground {
 		propagation = metav1.DeletePropagationBackground

@@ -38,6 +38,9 @@ type healthChecks struct {
 
 // get returns the checks in force (nil: none).
 func (h *healthChecks) get() *health.Checker {
+	if h == nil {
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.checker
@@ -45,6 +48,9 @@ func (h *healthChecks) get() *health.Checker {
 
 // refresh reloads the checks when they are older than healthChecksTTL.
 func (h *healthChecks) refresh(ctx context.Context) {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ttl := h.ttl

@@ -140,7 +140,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		KubeVersion:     serverVersion(cfg),
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}
-	r.checks = healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
+	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,10 @@ import (
 // other.
 const ShardMemberLabel = "flotilla.dev/shard-member"
 
+// ShardAnnotation on a replica's Lease is the shard it last computed for
+// itself, "index/count", for operators and tests to see the split.
+const ShardAnnotation = "flotilla.dev/shard"
+
 // Membership timing: a replica renews its Lease every shardRenew; a Lease
 // not renewed for shardTTL is a replica gone, and its Applications move.
 const (
@@ -87,11 +91,13 @@ func (m *membership) leaseName() string { return shardLeaseName(m.identity) }
 func (m *membership) renewLease(ctx context.Context) error {
 	now := metav1.NewMicroTime(time.Now())
 	secs := int32(m.ttl / time.Second)
+	index, count := m.view.get()
+	shard := map[string]string{ShardAnnotation: fmt.Sprintf("%d/%d", index, count)}
 	lease := &coordinationv1.Lease{}
 	err := m.reader.Get(ctx, client.ObjectKey{Namespace: m.namespace, Name: m.leaseName()}, lease)
 	if apierrors.IsNotFound(err) {
 		lease = &coordinationv1.Lease{
-			ObjectMeta: metav1.ObjectMeta{Namespace: m.namespace, Name: m.leaseName(), Labels: map[string]string{ShardMemberLabel: "true"}},
+			ObjectMeta: metav1.ObjectMeta{Namespace: m.namespace, Name: m.leaseName(), Labels: map[string]string{ShardMemberLabel: "true"}, Annotations: shard},
 			Spec:       coordinationv1.LeaseSpec{HolderIdentity: &m.identity, LeaseDurationSeconds: &secs, RenewTime: &now, AcquireTime: &now},
 		}
 		return client.IgnoreAlreadyExists(m.writer.Create(ctx, lease))
@@ -100,6 +106,7 @@ func (m *membership) renewLease(ctx context.Context) error {
 		return fmt.Errorf("get lease %s: %w", m.leaseName(), err)
 	}
 	lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds, lease.Spec.RenewTime = &m.identity, &secs, &now
+	lease.Annotations = shard
 	if err := m.writer.Update(ctx, lease); err != nil {
 		return fmt.Errorf("update lease %s: %w", m.leaseName(), err)
 	}

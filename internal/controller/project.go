@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -52,8 +53,34 @@ func (r *Reconciler) checkProject(ctx context.Context, app *v1alpha1.Application
 	if !project.NamespacePermitted(p, app.Namespace, r.Namespace) {
 		return nil, invalidSpecError{fmt.Errorf("application %s in namespace %s may not use project %s: the project's sourceNamespaces do not list %s", app.Name, app.Namespace, p.Name, app.Namespace)}
 	}
-	if err := project.CheckApp(p, app); err != nil {
+	if err := project.CheckApp(p, r.withResolvedDestination(app)); err != nil {
 		return nil, invalidSpecError{err}
 	}
 	return p, nil
+}
+
+// withResolvedDestination returns app with both the server and the name
+// of its destination cluster filled in, as Argo CD infers them before it
+// checks a project's destinations.
+func (r *Reconciler) withResolvedDestination(app *v1alpha1.Application) *v1alpha1.Application {
+	if r.dest == nil {
+		return app
+	}
+	a := app.DeepCopy()
+	a.Spec.Destination.Server, a.Spec.Destination.Name = r.dest.Server, r.dest.Name
+	return a
+}
+
+// checkClusterScope refuses objects outside the namespaces a cluster
+// Secret restricts its cluster to.
+func (r *Reconciler) checkClusterScope(objs []*unstructured.Unstructured) error {
+	if r.dest == nil {
+		return nil
+	}
+	for _, u := range objs {
+		if err := r.dest.Permits(u.GetNamespace(), u.GetNamespace() == ""); err != nil {
+			return invalidSpecError{fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)}
+		}
+	}
+	return nil
 }

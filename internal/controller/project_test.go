@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -33,6 +34,16 @@ func TestProjectViolationsApplyNothing(t *testing.T) {
 	t.Cleanup(func() { _ = c.Delete(context.Background(), proj) })
 
 	forbiddenNS := kubetest.NewNamespace(t, c)
+	// A cluster the project does not list (never reached: the project
+	// refuses it first).
+	elsewhere := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: "cluster-elsewhere", Labels: map[string]string{"argocd.argoproj.io/secret-type": "cluster"}},
+		StringData: map[string]string{"name": "elsewhere", "server": "https://127.0.0.1:1", "config": `{"bearerToken":"unused"}`},
+	}
+	if err := c.Create(context.Background(), elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), elsewhere) })
 	inProject := func(name, repoURL, path, ns, project string) string {
 		m := directoryApp(name, repoURL, path, ns, true)
 		return strings.Replace(m, "project: default", "project: "+project, 1)
@@ -42,7 +53,7 @@ func TestProjectViolationsApplyNothing(t *testing.T) {
 	}{
 		{"forbidden repo", inProject("proj-repo", other.URL(), "ok", allowedNS, "strict-team"), "is not permitted in project", allowedNS},
 		{"forbidden namespace", inProject("proj-ns", repo.URL(), "ok", forbiddenNS, "strict-team"), "do not match any of the allowed destinations", forbiddenNS},
-		{"forbidden cluster", strings.Replace(inProject("proj-cluster", repo.URL(), "ok", allowedNS, "strict-team"), "server: https://kubernetes.default.svc", "name: in-cluster", 1), "do not match any of the allowed destinations", allowedNS},
+		{"forbidden cluster", strings.Replace(inProject("proj-cluster", repo.URL(), "ok", allowedNS, "strict-team"), "server: https://kubernetes.default.svc", "name: elsewhere", 1), "do not match any of the allowed destinations", allowedNS},
 		{"cluster-scoped kind", inProject("proj-kind", repo.URL(), "cluster", allowedNS, "strict-team"), "ClusterRole projected-test-role", allowedNS},
 		{"missing project", inProject("proj-missing", repo.URL(), "ok", allowedNS, "no-such-project"), "references project no-such-project which does not exist", allowedNS},
 	}

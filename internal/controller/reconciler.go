@@ -17,6 +17,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/cluster"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/project"
 	flsync "flotilla.dev/flotilla/internal/sync"
@@ -64,11 +65,18 @@ type Reconciler struct {
 	SelfHealBackoff time.Duration
 
 	watches *watchSet
-	checks  healthChecks
+	checks  *healthChecks
 	synced  *syncedCache
 	nudge   chan event.TypedGenericEvent[*v1alpha1.Application]
 	// elected reports whether this replica is the leader (nil: it is).
 	elected func() bool
+	// clusters are the destination clusters; nil reconciles everything
+	// on Cluster.
+	clusters *clusterSet
+	// dest is the app's destination cluster in a Reconciler made for one
+	// app by forDestination; destErr why it could not be resolved.
+	dest    *cluster.Cluster
+	destErr error
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -84,6 +92,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := reader.Get(ctx, req.NamespacedName, app); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	r = r.forDestination(ctx, app)
 	if app.DeletionTimestamp != nil {
 		return r.finalize(ctx, app)
 	}
@@ -127,7 +136,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 	logger := log.FromContext(ctx)
 	now := metav1Now()
 	app.Status.ReconciledAt = &now
-	if err := validateDestination(app); err != nil {
+	if err := r.destErr; err != nil {
 		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
 		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
 		return ctrl.Result{RequeueAfter: r.jitteredPoll()}
@@ -219,23 +228,39 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	if err := project.CheckObjects(proj, state.objects); err != nil {
 		return nil, invalidSpecError{err}
 	}
+	if err := r.checkClusterScope(state.objects); err != nil {
+		return nil, err
+	}
 	if r.watches != nil {
 		r.watches.ensure(ctx, state.objects)
 	}
 	return r.compare(ctx, app, state)
 }
 
-func validateDestination(app *v1alpha1.Application) error {
-	d := app.Spec.Destination
-	switch {
-	case d.Server == "" && d.Name == "":
-		return fmt.Errorf("destination has neither server nor name")
-	case d.Server != "" && d.Server != InClusterServer:
-		return fmt.Errorf("destination server %q is not a known cluster (only %s is configured)", d.Server, InClusterServer)
-	case d.Name != "" && d.Name != InClusterName:
-		return fmt.Errorf("destination cluster %q is not a known cluster (only %s is configured)", d.Name, InClusterName)
+// forDestination returns a Reconciler for app whose cluster client,
+// watches, in-sync cache and Kubernetes version are those of the app's
+// destination cluster. When the destination cannot be resolved, destErr
+// says why (an InvalidSpecError) and nothing is applied.
+func (r *Reconciler) forDestination(ctx context.Context, app *v1alpha1.Application) *Reconciler {
+	if r.clusters == nil {
+		return r
 	}
-	return nil
+	rr := *r
+	d := app.Spec.Destination
+	if d.Server == "" && d.Name == "" {
+		rr.destErr = fmt.Errorf("destination has neither server nor name")
+		return &rr
+	}
+	t, err := r.clusters.resolve(ctx, d)
+	if err != nil {
+		rr.destErr = err
+		return &rr
+	}
+	rr.Cluster, rr.watches, rr.synced, rr.dest = t.client, t.watches, t.synced, t.cluster
+	if t.kubeVersion != "" {
+		rr.KubeVersion = t.kubeVersion
+	}
+	return &rr
 }
 
 // jitteredPoll spreads polls over ±10% of the interval so that many apps do

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -15,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/cluster"
 )
 
 // SetupWithManager registers the reconciler for Applications in namespace,
@@ -36,6 +39,23 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 	}
 	r.watches = &watchSet{ctrl: c, cache: mgr.GetCache(), namespace: namespace, watched: map[schema.GroupVersionKind]bool{}}
 	r.synced = &syncedCache{meta: mgr.GetCache()}
+	cfg := mgr.GetConfig()
+	registry := cluster.NewRegistry(cfg)
+	registry.Namespace = namespace
+	r.clusters = &clusterSet{
+		reader: mgr.GetClient(), namespace: namespace, scheme: mgr.GetScheme(), ctrl: c, registry: registry,
+		local: &target{client: r.Cluster, watches: r.watches, synced: r.synced, kubeVersion: r.KubeVersion},
+		qps:   cfg.QPS, burst: cfg.Burst,
+	}
+	if err := mgr.Add(r.clusters); err != nil {
+		return fmt.Errorf("add cluster set: %w", err)
+	}
+	clusterSecrets := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetLabels()[cluster.SecretTypeLabel] == cluster.SecretTypeCluster
+	})
+	if err := c.Watch(source.Kind(mgr.GetCache(), client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.appsOfClusterSecret), clusterSecrets)); err != nil {
+		return fmt.Errorf("watch cluster secrets: %w", err)
+	}
 	return nil
 }
 

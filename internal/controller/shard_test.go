@@ -50,7 +50,8 @@ func startReplica(t *testing.T, ns, identity string) (stop func()) {
 	return stop
 }
 
-// shardMembers lists the identities of the live shard Leases in ns.
+// shardMembers lists the shard Leases in ns as "identity index/count",
+// the shard each replica last computed for itself.
 func shardMembers(t *testing.T, c client.Client, ns string) []string {
 	t.Helper()
 	var leases coordinationv1.LeaseList
@@ -59,7 +60,7 @@ func shardMembers(t *testing.T, c client.Client, ns string) []string {
 	}
 	var ids []string
 	for _, l := range leases.Items {
-		ids = append(ids, *l.Spec.HolderIdentity)
+		ids = append(ids, *l.Spec.HolderIdentity+" "+l.Annotations[controller.ShardAnnotation])
 	}
 	slices.Sort(ids)
 	return ids
@@ -100,7 +101,7 @@ func TestShardingSplitsAndRebalances(t *testing.T) {
 	startReplica(t, ctlNS, "replica-a")
 	eventually(t, 30*time.Second, func() (bool, string) {
 		m := shardMembers(t, c, ctlNS)
-		return len(m) == 2, fmt.Sprintf("members %v", m)
+		return slices.Equal(m, []string{"replica-a 0/2", "replica-b 1/2"}), fmt.Sprintf("members %v", m)
 	})
 	owner := map[string]string{}
 	for i := range n {
@@ -132,7 +133,7 @@ func TestShardingSplitsAndRebalances(t *testing.T) {
 	stopB()
 	eventually(t, 30*time.Second, func() (bool, string) {
 		m := shardMembers(t, c, ctlNS)
-		return slices.Equal(m, []string{"replica-a"}), fmt.Sprintf("members %v", m)
+		return slices.Equal(m, []string{"replica-a 0/1"}), fmt.Sprintf("members %v", m)
 	})
 	for i := range n {
 		files[fmt.Sprintf("app-%d/cm.yaml", i)] = configMap(fmt.Sprintf("cm-%d", i), "2")

@@ -28,8 +28,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// controllerManifests is the controller's namespace, identity, RBAC and
-// Deployment. A GitOps controller applies arbitrary kinds, so its
+// controllerManifests is the controller's namespace, identity, RBAC,
+// Deployment and the Service git providers post push events to
+// (http://flotilla-webhook.<namespace>/api/webhook). A GitOps controller applies arbitrary kinds, so its
 // ClusterRole grants all of them, as Argo CD's application controller's
 // does.
 const controllerManifests = `apiVersion: v1
@@ -89,6 +90,7 @@ spec:
         ports:
         - {name: metrics, containerPort: 8080}
         - {name: health, containerPort: 8081}
+        - {name: webhook, containerPort: 8082}
         readinessProbe:
           httpGet: {path: /readyz, port: health}
         livenessProbe:
@@ -107,6 +109,17 @@ spec:
       volumes:
       - {name: cache, emptyDir: {}}
       - {name: tmp, emptyDir: {}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: flotilla-webhook
+  namespace: %[1]s
+  labels: {app.kubernetes.io/name: flotilla-controller}
+spec:
+  selector: {app.kubernetes.io/name: flotilla-controller}
+  ports:
+  - {name: webhook, port: 80, targetPort: webhook}
 `
 
 // Manifests returns everything flotilla needs in a cluster: the CRDs, then
