@@ -53,7 +53,7 @@ func fakeNode(i int) *corev1.Node {
 	resources := corev1.ResourceList{
 		corev1.ResourceCPU:    resource.MustParse("32"),
 		corev1.ResourceMemory: resource.MustParse("256Gi"),
-		corev1.ResourcePods:   resource.MustParse("110"),
+		corev1.ResourcePods:   resource.MustParse("1000"), // room for fleet benchmarks
 	}
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{

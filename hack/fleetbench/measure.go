@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/object"
+)
+
+// syncFleet applies the root and waits until it and all N children are
+// Synced and Healthy.
+func (b *bench) syncFleet(ctx context.Context) (time.Duration, error) {
+	ac, err := apply.NewForConfig(b.cfg)
+	if err != nil {
+		return 0, err
+	}
+	root, err := object.Decode([]byte(rootApp(b.repo.URL())))
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if _, err := ac.Apply(ctx, root[0]); err != nil {
+		return 0, fmt.Errorf("apply root: %w", err)
+	}
+	fmt.Printf("== applied the root Application; waiting for %d apps to be Synced and Healthy\n", b.opts.apps+1)
+	last := time.Now()
+	err = poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
+		var apps v1alpha1.ApplicationList
+		if err := b.kube.List(ctx, &apps, client.InNamespace(appNamespace)); err != nil {
+			return false, err
+		}
+		done := 0
+		for _, a := range apps.Items {
+			if a.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && a.Status.Health.Status == v1alpha1.HealthStatusHealthy {
+				done++
+			}
+		}
+		if time.Since(last) > 5*time.Second {
+			fmt.Printf("   [%5.1fs] %d of %d apps exist, %d Synced and Healthy\n", time.Since(start).Seconds(), len(apps.Items), b.opts.apps+1, done)
+			last = time.Now()
+		}
+		return done == b.opts.apps+1, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fleet not Synced and Healthy: %w (controller log %s)", err, b.logPath)
+	}
+	took := time.Since(start)
+	fmt.Printf("   all %d apps Synced and Healthy after %s\n", b.opts.apps+1, took.Round(100*time.Millisecond))
+	return took, nil
+}
+
+// resync measures the controller's CPU time while the fleet, with nothing
+// changed, goes through its periodic resyncs: the CPU of a window of 1.25
+// poll intervals, scaled to one reconcile per app by the number of
+// reconciles the controller made in it (from its log).
+func (b *bench) resync(ctx context.Context) (cpu, wall time.Duration, err error) {
+	fmt.Printf("== measuring the CPU of periodic resyncs with nothing changed (%s)\n", (b.opts.poll * 5 / 4).Round(time.Second))
+	time.Sleep(5 * time.Second) // let the last syncs' events settle
+	pid := b.controller.Process.Pid
+	cpu0, err := processCPU(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	n0, err := b.reconciles()
+	if err != nil {
+		return 0, 0, err
+	}
+	window := b.opts.poll * 5 / 4
+	select {
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	case <-time.After(window):
+	}
+	cpu1, err := processCPU(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	n1, err := b.reconciles()
+	if err != nil {
+		return 0, 0, err
+	}
+	done := n1 - n0
+	if done == 0 {
+		return 0, 0, fmt.Errorf("no reconciles in %s: is the poll interval longer than the window?", window)
+	}
+	perResync := time.Duration(float64(cpu1-cpu0) * float64(b.opts.apps+1) / float64(done))
+	fmt.Printf("   %.0f reconciles used %s of CPU: %s per full resync of %d apps\n", done, (cpu1 - cpu0).Round(time.Millisecond), perResync.Round(time.Millisecond), b.opts.apps+1)
+	return perResync, window, nil
+}
+
+// reconciles is the number of Application reconciles so far, from the
+// controller's metrics.
+func (b *bench) reconciles() (float64, error) {
+	return scrapeCounter(b.metrics, "controller_runtime_reconcile_total", `controller="application"`)
+}
+
+// pushAll changes one app's ConfigMap per push, posts a GitHub push event
+// to the webhook and times until the new ConfigMap is applied.
+func (b *bench) pushAll(ctx context.Context) ([]time.Duration, error) {
+	fmt.Printf("== %d git pushes through the webhook\n", b.opts.pushes)
+	var lat []time.Duration
+	for k := range b.opts.pushes {
+		name := appName((k * 37) % b.opts.apps)
+		path := "apps/" + name + "/configmap.yaml"
+		sha := b.repo.Commit(b.git, map[string]string{path: configMap(name, k+1)}, "push "+fmt.Sprint(k+1))
+		start := time.Now()
+		if err := b.postPush(ctx, sha, path); err != nil {
+			return nil, err
+		}
+		want := fmt.Sprint(k + 1)
+		err := poll(ctx, 10*time.Millisecond, time.Minute, func() (bool, error) {
+			cm := &corev1.ConfigMap{}
+			if err := b.kube.Get(ctx, client.ObjectKey{Namespace: fleetNamespace, Name: name}, cm); err != nil {
+				return false, nil
+			}
+			return cm.Data["version"] == want, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("push %d to %s not applied: %w", k+1, name, err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	return lat, nil
+}
+
+func (b *bench) postPush(ctx context.Context, sha, path string) error {
+	body, _ := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "after": sha,
+		"repository": map[string]any{"clone_url": b.repo.URL(), "html_url": b.repo.URL(), "default_branch": "main"},
+		"commits":    []any{map[string]any{"id": sha, "modified": []string{path}}},
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.webhook, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("post push: %w", err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"refreshed":1`) {
+		return fmt.Errorf("webhook answered %d %s, want one app refreshed", resp.StatusCode, out)
+	}
+	return nil
+}
+
+// bareSSA applies the fleet's objects with a bare server-side-apply
+// client, as many in parallel as the controller has workers, at the same
+// request rate, and waits until the Deployments are available: the limit
+// the controller's sync can approach.
+func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
+	fmt.Printf("== the same %d objects by a bare server-side-apply client\n", 2*b.opts.apps)
+	ac, err := apply.NewForConfig(b.cfg)
+	if err != nil {
+		return bareResult{}, err
+	}
+	jobs := make(chan string)
+	errs := make(chan error, b.opts.workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range b.opts.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for manifest := range jobs {
+				objs, err := object.Decode([]byte(manifest))
+				if err == nil {
+					objs[0].SetNamespace(bareNamespace)
+					_, err = ac.Apply(ctx, objs[0])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range b.opts.apps {
+		jobs <- configMap(appName(i), 0)
+		jobs <- deployment(appName(i))
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return bareResult{}, fmt.Errorf("bare apply: %w", err)
+	default:
+	}
+	applied := time.Since(start)
+	err = poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
+		var ds appsv1.DeploymentList
+		if err := b.kube.List(ctx, &ds, client.InNamespace(bareNamespace)); err != nil {
+			return false, err
+		}
+		ready := 0
+		for _, d := range ds.Items {
+			if d.Status.AvailableReplicas >= 1 && d.Status.ObservedGeneration >= d.Generation {
+				ready++
+			}
+		}
+		return ready == b.opts.apps, nil
+	})
+	if err != nil {
+		return bareResult{}, fmt.Errorf("bare Deployments not available: %w", err)
+	}
+	r := bareResult{applied: applied, available: time.Since(start)}
+	fmt.Printf("   applied in %s, all Deployments available after %s\n", r.applied.Round(100*time.Millisecond), r.available.Round(100*time.Millisecond))
+	return r, nil
+}
+
+func poll(ctx context.Context, every, timeout time.Duration, cond func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not done within %s", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s) == 0 {
+		return 0
+	}
+	i := int(float64(len(s)-1) * p)
+	return s[i]
+}
