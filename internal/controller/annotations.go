@@ -14,4 +14,3 @@ const (
 	// propagation.
 	ResourcesFinalizerBackground = "resources-finalizer.argocd.argoproj.io/background"
 )
-
