@@ -1,0 +1,95 @@
+package server
+
+import (
+	"net/http"
+
+	"flotilla.dev/flotilla/internal/appctl"
+)
+
+// TreeNode is an Application in an app-of-apps tree; App is nil for a
+// child its parent renders but that does not exist (yet).
+type TreeNode struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Wave      string `json:"wave"`
+	// Cycle marks a child that is also its own ancestor; its children are
+	// not listed.
+	Cycle     bool        `json:"cycle,omitempty"`
+	DependsOn []string    `json:"dependsOn"`
+	App       *AppSummary `json:"app"`
+	Children  []*TreeNode `json:"children"`
+}
+
+func toTreeNode(n *appctl.AppNode) *TreeNode {
+	t := &TreeNode{Namespace: n.Namespace, Name: n.Name, Wave: n.Wave, Cycle: n.Cycle, DependsOn: n.DependsOn, Children: []*TreeNode{}}
+	if t.DependsOn == nil {
+		t.DependsOn = []string{}
+	}
+	if n.App != nil {
+		sum := summarize(n.App)
+		t.App = &sum
+	}
+	for _, c := range n.Children {
+		t.Children = append(t.Children, toTreeNode(c))
+	}
+	return t
+}
+
+func (s *Server) appTree(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	if !s.namespaces.allows(ns) {
+		writeError(w, http.StatusNotFound, "application %s/%s not found", ns, name)
+		return
+	}
+	root, err := appctl.AppTree(r.Context(), s.reader, ns, name)
+	if err != nil {
+		s.fail(w, err, "application tree of "+ns+"/"+name)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTreeNode(root))
+}
+
+// ResourceNode is a resource of an Application with what it owns
+// (a Deployment's ReplicaSets, their Pods).
+type ResourceNode struct {
+	Group     string          `json:"group"`
+	Version   string          `json:"version"`
+	Kind      string          `json:"kind"`
+	Namespace string          `json:"namespace,omitempty"`
+	Name      string          `json:"name"`
+	Sync      string          `json:"sync,omitempty"`
+	Health    string          `json:"health,omitempty"`
+	Message   string          `json:"message,omitempty"`
+	Hook      bool            `json:"hook,omitempty"`
+	Children  []*ResourceNode `json:"children"`
+}
+
+func toResourceNodes(in []*appctl.ResourceNode) []*ResourceNode {
+	out := []*ResourceNode{}
+	for _, n := range in {
+		out = append(out, &ResourceNode{
+			Group: n.Group, Version: n.Version, Kind: n.Kind, Namespace: n.Namespace, Name: n.Name,
+			Sync: n.Sync, Health: n.Health, Message: n.Message, Hook: n.Hook,
+			Children: toResourceNodes(n.Children),
+		})
+	}
+	return out
+}
+
+// resourceTreeResponse is GET …/resource-tree.
+type resourceTreeResponse struct {
+	Resources []*ResourceNode `json:"resources"`
+}
+
+func (s *Server) resourceTree(w http.ResponseWriter, r *http.Request) {
+	app, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	nodes, err := appctl.ResourceTree(r.Context(), s.reader, app)
+	if err != nil {
+		s.fail(w, err, "resource tree of "+app.Namespace+"/"+app.Name)
+		return
+	}
+	writeJSON(w, http.StatusOK, resourceTreeResponse{Resources: toResourceNodes(nodes)})
+}

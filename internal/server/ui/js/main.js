@@ -1,0 +1,136 @@
+// Flotilla UI: hash routing, the token sign-in, the events stream.
+//
+//   #/                      the application list
+//   #/apps/NS/NAME          an application
+//   #/apps/NS/NAME/tree     the app-of-apps tree below an application
+
+import {h, clear} from './dom.js';
+import {api, token} from './api.js';
+import {connect, disconnect} from './live.js';
+import {store} from './store.js';
+import * as list from './list.js';
+import * as appPage from './app.js';
+import * as treePage from './tree.js';
+
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const view = document.getElementById('view');
+let cleanup = null;
+let session = {anonymousRead: false, tokenConfigured: false, authenticated: false};
+
+function route() {
+  const path = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
+  let m;
+  if ((m = path.match(/^\/apps\/([^/]+)\/([^/]+)\/tree$/))) return {page: treePage, params: {ns: m[1], name: m[2]}};
+  if ((m = path.match(/^\/apps\/([^/]+)\/([^/]+)$/))) return {page: appPage, params: {ns: m[1], name: m[2]}};
+  return {page: list, params: {}};
+}
+
+function canRead() {
+  return session.anonymousRead || session.authenticated;
+}
+
+function show() {
+  if (cleanup) cleanup();
+  cleanup = null;
+  clear(view);
+  document.querySelector('[data-testid="nav-apps"]').classList.toggle('active', route().page === list);
+  if (!canRead()) {
+    view.append(h('div', {class: 'prompt card body', testid: 'signin-prompt'},
+      h('h1', {}, 'Sign in'),
+      h('p', {class: 'muted'}, session.tokenConfigured
+        ? 'Enter the API token (top right) to see the applications.'
+        : 'This server has no API token configured and anonymous reads are off: start flotilla serve with --token, --token-secret or --anonymous-read.')));
+    return;
+  }
+  const {page, params} = route();
+  cleanup = page.render(view, params) || null;
+}
+
+function banner(text, kind = '') {
+  const el = $('banner');
+  el.hidden = !text;
+  el.className = `banner ${kind}`;
+  el.textContent = text || '';
+}
+
+// signedIn: this tab holds a checked token, which writes need.
+const signedIn = () => token.get() !== '';
+
+function showSession() {
+  $('login-form').hidden = !session.tokenConfigured || signedIn();
+  $('session').hidden = !signedIn();
+  if (!session.tokenConfigured) {
+    banner('Read-only: this server has no API token configured, so it refuses syncs and refreshes.');
+  } else {
+    banner('');
+  }
+}
+
+async function signIn(value) {
+  const err = $('login-error');
+  err.hidden = true;
+  try {
+    await api.login(value); // checks the token and sets the session cookie for the events stream
+    token.set(value);
+    session.authenticated = true;
+    $('token-input').value = '';
+    showSession();
+    connect();
+    show();
+  } catch (e) {
+    token.clear();
+    err.textContent = e.status === 401 ? 'Invalid token' : e.describe();
+    err.hidden = false;
+  }
+}
+
+async function signOut() {
+  token.clear();
+  try { await api.logout(); } catch { /* the cookie goes with the next sign-in anyway */ }
+  session.authenticated = false;
+  showSession();
+  if (session.anonymousRead) connect();
+  else disconnect();
+  show();
+}
+
+async function start() {
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = $('token-input').value.trim();
+    if (v) signIn(v);
+  });
+  $('logout-button').addEventListener('click', signOut);
+  window.addEventListener('hashchange', show);
+  store.subscribe((change) => {
+    if (change.type === 'error' && change.error.status === 401 && (signedIn() || session.authenticated)) {
+      // The token changed on the server: ask again.
+      token.clear();
+      session.authenticated = false;
+      showSession();
+      show();
+    }
+  });
+
+  try {
+    session = await api.session();
+  } catch (e) {
+    banner(`The server cannot be reached: ${e.describe()}`, 'error');
+    return;
+  }
+  // A token from earlier in this tab: renew the session cookie with it
+  // (the events stream needs the cookie), or forget a stale one.
+  if (token.get()) {
+    try {
+      session = await api.login(token.get());
+    } catch {
+      token.clear();
+      try { session = await api.session(); } catch { /* keep what we know */ }
+    }
+  }
+  showSession();
+  show();
+  if (canRead()) connect();
+}
+
+start();
