@@ -202,7 +202,7 @@ func (s *clusterSet) newRemote(c *cluster.Cluster) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create dynamic client: %w", err)
 	}
-	informers, err := cache.New(cfg, cache.Options{HTTPClient: httpClient, Scheme: s.scheme, Mapper: mapper})
+	informers, err := cache.New(cfg, cache.Options{HTTPClient: httpClient, Scheme: s.scheme, Mapper: mapper, DefaultTransform: cache.TransformStripManagedFields()})
 	if err != nil {
 		return nil, fmt.Errorf("create cache: %w", err)
 	}

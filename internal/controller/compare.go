@@ -119,7 +119,7 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	if equal {
 		res.Status = v1alpha1.SyncStatusCodeSynced
 		if !shared {
-			r.synced.remember(app, u, live.GetResourceVersion(), h, checker)
+			r.synced.remember(app, u, live, h, checker)
 		}
 	} else {
 		r.synced.forget(app, u)

@@ -3,9 +3,9 @@ package controller
 import (
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -108,13 +108,15 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		opts.ShardIdentity = opts.identity()
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
-		Cache:                   cache.Options{ByObject: cachedObjects(opts)},
+		Scheme: scheme,
+		// Nothing reads managedFields from the caches (diffs GET the live
+		// object): dropping them keeps a fleet's informers small.
+		Cache:                   cache.Options{ByObject: cachedObjects(opts), DefaultTransform: cache.TransformStripManagedFields()},
 		LeaderElection:          opts.LeaderElection && !opts.sharded(),
 		Controller:              config.Controller{SkipNameValidation: &opts.Embedded},
 		LeaderElectionID:        "flotilla-controller",
 		LeaderElectionNamespace: opts.Namespace,
-		Metrics:                 metricsserver.Options{BindAddress: orDisabled(opts.MetricsAddr)},
+		Metrics:                 metricsserver.Options{BindAddress: orDisabled(opts.MetricsAddr), ExtraHandlers: profiling()},
 		HealthProbeBindAddress:  orDisabled(opts.HealthAddr),
 	})
 	if err != nil {
@@ -126,9 +128,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	gen := manifests.NewGenerator(opts.CacheDir)
 	gen.PollInterval = opts.PollInterval
-	gen.Credentials = secretCredentials(mgr.GetClient(), opts.Namespace)
+	secrets, err := argoSecrets(mgr, opts.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	gen.Credentials = secretCredentials(secrets, opts.Namespace)
 	gen.Observe = observeStage
 	r := &Reconciler{
+		Secrets:         secrets,
 		Namespace:       opts.Namespace,
 		AppNamespaces:   opts.AppNamespaces,
 		Client:          client.WithFieldOwner(mgr.GetClient(), "flotilla-controller"),
@@ -176,6 +183,18 @@ func setupWebhook(mgr ctrl.Manager, r *Reconciler, opts Options) error {
 	return nil
 }
 
+// profiling serves Go's profiles at /debug/pprof/ beside the metrics, as
+// Argo CD's components do: `go tool pprof http://<metrics-addr>/debug/pprof/profile`.
+func profiling() map[string]http.Handler {
+	return map[string]http.Handler{
+		"/debug/pprof/":        http.HandlerFunc(pprof.Index),
+		"/debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+		"/debug/pprof/profile": http.HandlerFunc(pprof.Profile),
+		"/debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+		"/debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
+	}
+}
+
 func isClosed(ch <-chan struct{}) bool {
 	select {
 	case <-ch:
@@ -186,18 +205,38 @@ func isClosed(ch <-chan struct{}) bool {
 }
 
 // cachedObjects restricts the caches: Applications to the watched
-// namespaces (all, when AppNamespaces has globs), AppProjects and Argo
-// CD's credential Secrets to the controller's namespace.
+// namespaces (all, when AppNamespaces has globs), AppProjects to the
+// controller's namespace. Managed Secrets are watched metadata-only, like
+// every managed kind; Argo CD's own Secrets have a cache of their own
+// (argoSecrets).
 func cachedObjects(opts Options) map[client.Object]cache.ByObject {
 	own := map[string]cache.Config{opts.Namespace: {}}
 	objs := map[client.Object]cache.ByObject{
 		&v1alpha1.AppProject{}: {Namespaces: own},
-		&corev1.Secret{}:       {Namespaces: own, Label: labels.SelectorFromSet(nil).Add(secretTypeExists())},
 	}
 	if len(opts.AppNamespaces) == 0 {
 		objs[&v1alpha1.Application{}] = cache.ByObject{Namespaces: own}
 	}
 	return objs
+}
+
+// argoSecrets caches Argo CD's Secrets (repository, repo-creds, cluster:
+// those labelled argocd.argoproj.io/secret-type) in the controller's
+// namespace, and no others.
+func argoSecrets(mgr ctrl.Manager, namespace string) (cache.Cache, error) {
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient(),
+		DefaultNamespaces:    map[string]cache.Config{namespace: {}},
+		DefaultLabelSelector: labels.SelectorFromSet(nil).Add(secretTypeExists()),
+		DefaultTransform:     cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create secret cache: %w", err)
+	}
+	if err := mgr.Add(c); err != nil {
+		return nil, fmt.Errorf("add secret cache: %w", err)
+	}
+	return c, nil
 }
 
 // serverVersion is the cluster's version ("v1.37.2"), or "" when it cannot

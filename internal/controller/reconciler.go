@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -48,6 +49,8 @@ type Reconciler struct {
 	Shards Sharder
 	// Client patches Applications and reads other objects (cached reads).
 	Client client.Client
+	// Secrets caches Argo CD's repository and cluster Secrets.
+	Secrets cache.Cache
 	// Reader reads Applications from the API server itself: an operation
 	// steps on the progress it last wrote, which a cache may not show yet.
 	Reader client.Reader
@@ -99,8 +102,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	defer func(start time.Time) { reconcileDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 	r.checks.refresh(ctx)
 	orig := app.DeepCopy()
-	refresh := app.Annotations[RefreshAnnotation] != "" || sourcesChanged(app)
-	result := r.reconcileApp(ctx, app, refresh)
+	result := r.reconcileApp(ctx, app, freshness(app))
 	if _, asked := app.Annotations[RefreshAnnotation]; asked {
 		delete(app.Annotations, RefreshAnnotation)
 	}
@@ -132,7 +134,7 @@ func (r *Reconciler) owns(namespace, name string) bool {
 // the outcome in app.Status. It never returns an error: problems become
 // conditions, and nothing running is touched when the desired state
 // cannot be computed.
-func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application, refresh bool) ctrl.Result {
+func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application, fresh manifests.Request) ctrl.Result {
 	logger := log.FromContext(ctx)
 	now := metav1Now()
 	app.Status.ReconciledAt = &now
@@ -149,7 +151,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 	}
 	clearCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError)
 	running := runningOperation(app)
-	cmp, err := r.desiredVsLive(ctx, app, refresh, running, proj)
+	cmp, err := r.desiredVsLive(ctx, app, fresh, running, proj)
 	if isInvalidSpec(err) {
 		setCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError, err.Error())
 		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
@@ -181,7 +183,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 			running = app.Status.OperationState
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
-				if cmp, err = r.desiredVsLive(ctx, app, false, running, proj); err != nil {
+				if cmp, err = r.desiredVsLive(ctx, app, manifests.Request{}, running, proj); err != nil {
 					r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
 					return ctrl.Result{RequeueAfter: errorRequeue}
 				}
@@ -211,8 +213,8 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 
 // desiredVsLive renders the sources and compares them with the cluster.
 // A running operation pins the revisions it started with.
-func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, refresh bool, running *v1alpha1.OperationState, proj *v1alpha1.AppProject) (*comparison, error) {
-	req := manifests.Request{App: app, Refresh: refresh, KubeVersion: r.KubeVersion}
+func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Application, fresh manifests.Request, running *v1alpha1.OperationState, proj *v1alpha1.AppProject) (*comparison, error) {
+	req := manifests.Request{App: app, Refresh: fresh.Refresh, FreshWithin: fresh.FreshWithin, KubeVersion: r.KubeVersion}
 	if running != nil {
 		req.Revisions = pinnedRevisions(app, running)
 	}
@@ -288,6 +290,24 @@ func (r *Reconciler) worthWriting(orig, app *v1alpha1.Application) bool {
 		return true
 	}
 	return time.Since(orig.Status.ReconciledAt.Time) >= r.jitteredPoll()
+}
+
+// freshness is how recent the revisions app renders must be: resolved now
+// when a refresh was asked for or its sources changed (as Argo CD
+// refreshes an app whose spec changed); for a new app, resolved after it
+// was created, so the thousand new apps of one repository share one
+// request to it, and every one still sees the commits made before it was
+// written; within the poll interval otherwise.
+func freshness(app *v1alpha1.Application) manifests.Request {
+	switch {
+	case app.Annotations[RefreshAnnotation] != "":
+		return manifests.Request{Refresh: true}
+	case app.Status.ReconciledAt == nil && !app.CreationTimestamp.IsZero():
+		return manifests.Request{FreshWithin: max(time.Since(app.CreationTimestamp.Time), time.Millisecond)}
+	case sourcesChanged(app):
+		return manifests.Request{Refresh: true}
+	}
+	return manifests.Request{}
 }
 
 // sourcesChanged reports an app never compared, or whose sources differ

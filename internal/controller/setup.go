@@ -37,13 +37,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 	if err != nil {
 		return fmt.Errorf("build application controller: %w", err)
 	}
-	r.watches = &watchSet{ctrl: c, cache: mgr.GetCache(), namespace: namespace, watched: map[schema.GroupVersionKind]bool{}}
-	r.synced = &syncedCache{meta: mgr.GetCache()}
+	r.watches = &watchSet{ctrl: c, cache: mgr.GetCache(), apps: mgr.GetCache(), namespace: namespace, watched: map[schema.GroupVersionKind]bool{}}
+	r.synced = &syncedCache{meta: mgr.GetCache(), apps: mgr.GetClient()}
 	cfg := mgr.GetConfig()
 	registry := cluster.NewRegistry(cfg)
 	registry.Namespace = namespace
 	r.clusters = &clusterSet{
-		reader: mgr.GetClient(), namespace: namespace, scheme: mgr.GetScheme(), ctrl: c, registry: registry,
+		reader: r.Secrets, namespace: namespace, scheme: mgr.GetScheme(), ctrl: c, registry: registry,
 		local: &target{client: r.Cluster, watches: r.watches, synced: r.synced, kubeVersion: r.KubeVersion},
 		qps:   cfg.QPS, burst: cfg.Burst,
 	}
@@ -53,7 +53,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 	clusterSecrets := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetLabels()[cluster.SecretTypeLabel] == cluster.SecretTypeCluster
 	})
-	if err := c.Watch(source.Kind(mgr.GetCache(), client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.appsOfClusterSecret), clusterSecrets)); err != nil {
+	if err := c.Watch(source.Kind(r.Secrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.appsOfClusterSecret), clusterSecrets)); err != nil {
 		return fmt.Errorf("watch cluster secrets: %w", err)
 	}
 	return nil

@@ -10,8 +10,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
@@ -28,7 +30,13 @@ import (
 // metadata) changes its resourceVersion and sends it down the full path:
 // GET, server-side dry-run, diff.
 type syncedCache struct {
-	meta    cache.Cache // metadata-only informers of the managed kinds; nil disables
+	meta cache.Cache // metadata-only informers of the managed kinds; nil disables
+	// apps reads Applications from the controller's full cache. A child
+	// Application's status changes all the time; its version for this
+	// cache is a hash of what its parent manages (metadata and spec), and
+	// its health is assessed afresh from the cached object, so a parent's
+	// resync sends no request for children whose spec is unchanged.
+	apps    client.Reader
 	mu      sync.Mutex
 	entries map[string]syncedEntry
 }
@@ -62,12 +70,65 @@ func (c *syncedCache) lookup(ctx context.Context, app *v1alpha1.Application, u *
 	if !ok || e.checker != checker || e.desired != desiredHash(app, u) {
 		return health.Status{}, false
 	}
+	if child, ok := c.childApp(ctx, u); ok {
+		return checker.Assess(child), intentVersion(child) == e.rv
+	}
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(u.GroupVersionKind())
 	if err := c.meta.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, m); err != nil {
 		return health.Status{}, false
 	}
 	return e.health, m.ResourceVersion == e.rv
+}
+
+// childApp returns the live Application u names from the full cache,
+// when u is an Application this controller caches.
+func (c *syncedCache) childApp(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, bool) {
+	if c.apps == nil || u.GroupVersionKind().GroupKind() != applicationGK {
+		return nil, false
+	}
+	live := &v1alpha1.Application{}
+	if err := c.apps.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, live); err != nil {
+		return nil, false
+	}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+	if err != nil {
+		return nil, false
+	}
+	out := &unstructured.Unstructured{Object: obj}
+	out.SetGroupVersionKind(u.GroupVersionKind())
+	return out, true
+}
+
+var applicationGK = v1alpha1.SchemeGroupVersion.WithKind("Application").GroupKind()
+
+// version is what must stay the same for live to stay in sync: its
+// resourceVersion, or for a child Application its intentVersion.
+func (c *syncedCache) version(live *unstructured.Unstructured) string {
+	if c.apps == nil || live.GroupVersionKind().GroupKind() != applicationGK {
+		return live.GetResourceVersion()
+	}
+	// through the typed Application, as childApp reads it, so both hash
+	// the same representation
+	typed := &v1alpha1.Application{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(live.Object, typed); err != nil {
+		return "unknown"
+	}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(typed)
+	if err != nil {
+		return "unknown"
+	}
+	return intentVersion(&unstructured.Unstructured{Object: obj})
+}
+
+// intentVersion hashes the parts of an Application its parent manages:
+// labels, annotations (but the refresh request), finalizers and spec.
+func intentVersion(live *unstructured.Unstructured) string {
+	ann := live.GetAnnotations()
+	delete(ann, RefreshAnnotation)
+	b, _ := json.Marshal([]any{live.GetLabels(), ann, live.GetFinalizers(), live.Object["spec"]})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // absent reports whether the metadata informer knows u does not exist, so
@@ -77,17 +138,21 @@ func (c *syncedCache) absent(ctx context.Context, u *unstructured.Unstructured) 
 	if c == nil || c.meta == nil {
 		return false
 	}
+	key := types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}
+	if c.apps != nil && u.GroupVersionKind().GroupKind() == applicationGK {
+		return apierrors.IsNotFound(c.apps.Get(ctx, key, &v1alpha1.Application{}))
+	}
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(u.GroupVersionKind())
-	err := c.meta.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, m)
-	return apierrors.IsNotFound(err)
+	return apierrors.IsNotFound(c.meta.Get(ctx, key, m))
 }
 
-// remember records that u is in sync with the live object at rv.
-func (c *syncedCache) remember(app *v1alpha1.Application, u *unstructured.Unstructured, rv string, h health.Status, checker *health.Checker) {
+// remember records that u is in sync with live as it is now.
+func (c *syncedCache) remember(app *v1alpha1.Application, u, live *unstructured.Unstructured, h health.Status, checker *health.Checker) {
 	if c == nil {
 		return
 	}
+	rv := c.version(live)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
@@ -115,13 +180,14 @@ type recordingCluster struct {
 	app     *v1alpha1.Application
 	synced  *syncedCache
 	checker *health.Checker
+	mu      *sync.Mutex // guards applied: a step applies concurrently
 	applied map[object.Key]*unstructured.Unstructured
 	opts    v1alpha1.SyncOptions
 }
 
 func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1.SyncOptions) recordingCluster {
 	return recordingCluster{Client: r.Cluster, app: app, synced: r.synced, checker: r.checks.get(),
-		applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
+		mu: &sync.Mutex{}, applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
 }
 
 // applyMode resolves the Validate, Replace and Force sync options of the
@@ -136,21 +202,36 @@ func (c recordingCluster) Apply(ctx context.Context, u *unstructured.Unstructure
 	if err != nil || out == nil {
 		return out, err
 	}
+	c.mu.Lock()
 	c.applied[object.KeyOf(u)] = out
+	c.mu.Unlock()
 	if u.GetAnnotations()[flsync.OperationAnnotation] == "" {
-		c.synced.remember(c.app, u, out.GetResourceVersion(), c.checker.Assess(out), c.checker)
+		c.synced.remember(c.app, u, out, c.checker.Assess(out), c.checker)
 	}
 	return out, nil
 }
 
+// Get answers from this step's applies, then for child Applications from
+// the controller's cache (a parent waiting for a thousand children reads
+// their health without a request), then from the cluster.
 func (c recordingCluster) Get(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	if out, ok := c.applied[object.KeyOf(u)]; ok {
+	c.mu.Lock()
+	out, ok := c.applied[object.KeyOf(u)]
+	c.mu.Unlock()
+	if ok {
 		return out, nil
+	}
+	if c.synced != nil {
+		if child, ok := c.synced.childApp(ctx, u); ok {
+			return child, nil
+		}
 	}
 	return c.Client.Get(ctx, u)
 }
 
 func (c recordingCluster) Delete(ctx context.Context, u *unstructured.Unstructured, p metav1.DeletionPropagation) error {
+	c.mu.Lock()
 	delete(c.applied, object.KeyOf(u))
+	c.mu.Unlock()
 	return c.Client.Delete(ctx, u, p)
 }

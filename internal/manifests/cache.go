@@ -97,3 +97,36 @@ func deepCopy(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
 	}
 	return out
 }
+
+// flight lets concurrent callers of the same key share one call.
+type flight struct {
+	mu    sync.Mutex
+	calls map[string]*flightCall
+}
+
+type flightCall struct {
+	done chan struct{}
+	val  string
+	err  error
+}
+
+func (f *flight) do(key string, fn func() (string, error)) (string, error) {
+	f.mu.Lock()
+	if c, ok := f.calls[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.val, c.err
+	}
+	if f.calls == nil {
+		f.calls = map[string]*flightCall{}
+	}
+	c := &flightCall{done: make(chan struct{})}
+	f.calls[key] = c
+	f.mu.Unlock()
+	c.val, c.err = fn()
+	f.mu.Lock()
+	delete(f.calls, key)
+	f.mu.Unlock()
+	close(c.done)
+	return c.val, c.err
+}

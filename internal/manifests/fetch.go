@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/source"
@@ -27,7 +28,7 @@ func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, src
 		if len(req.Revisions) > 0 && req.Revisions[i] != "" && req.Revisions[i] != "local" {
 			src.TargetRevision = req.Revisions[i]
 		}
-		f, err := g.fetch(ctx, src, req.Refresh)
+		f, err := g.fetch(ctx, src, g.maxRevisionAge(req))
 		if err != nil {
 			return nil, withSource(app, i, src, err)
 		}
@@ -36,7 +37,19 @@ func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, src
 	return out, nil
 }
 
-func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, refresh bool) (fetched, error) {
+// maxRevisionAge is how old a resolved revision may be for req: none with
+// Refresh, FreshWithin when set, else the poll interval.
+func (g *Generator) maxRevisionAge(req Request) time.Duration {
+	switch {
+	case req.Refresh:
+		return 0
+	case req.FreshWithin > 0:
+		return req.FreshWithin
+	}
+	return g.PollInterval
+}
+
+func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, maxAge time.Duration) (fetched, error) {
 	if src.RepoURL == "" {
 		return fetched{}, errors.New("source has no repoURL")
 	}
@@ -51,7 +64,7 @@ func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, r
 	if src.Chart != "" {
 		return g.fetchChart(ctx, url, src, creds)
 	}
-	sha, err := g.resolve(ctx, url, src.TargetRevision, creds, refresh)
+	sha, err := g.resolve(ctx, url, src.TargetRevision, creds, maxAge)
 	if err != nil {
 		return fetched{}, err
 	}
@@ -92,20 +105,27 @@ func (g *Generator) credentials(ctx context.Context, repoURL string) (*source.Re
 }
 
 // resolve returns the commit of a git source, reusing a resolution younger
-// than the poll interval unless refresh.
-func (g *Generator) resolve(ctx context.Context, url, revision string, creds *source.RepoCreds, refresh bool) (string, error) {
+// than maxAge (none when 0). Apps that resolve the same revision at the
+// same time share one request to the repository, unless maxAge is 0 (a
+// refresh wants an answer newer than its own asking).
+func (g *Generator) resolve(ctx context.Context, url, revision string, creds *source.RepoCreds, maxAge time.Duration) (string, error) {
 	key := revisionKey(url, revision)
-	if !refresh {
-		if sha, ok := g.revisions.get(key, g.PollInterval); ok {
+	if maxAge > 0 {
+		if sha, ok := g.revisions.get(key, maxAge); ok {
 			return sha, nil
 		}
 	}
-	sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
-	if err != nil {
-		return "", err
+	ask := func() (string, error) {
+		sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
+		if err == nil {
+			g.revisions.put(key, sha)
+		}
+		return sha, err
 	}
-	g.revisions.put(key, sha)
-	return sha, nil
+	if maxAge == 0 {
+		return ask()
+	}
+	return g.inflight.do(key, ask)
 }
 
 // revisionKey is per repository and revision, not per app: the apps of a
@@ -138,5 +158,5 @@ func (g *Generator) ResolveFresh(ctx context.Context, repoURL, revision string) 
 	if err != nil {
 		return "", err
 	}
-	return g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, true)
+	return g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, 0)
 }

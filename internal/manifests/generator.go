@@ -35,6 +35,7 @@ type Generator struct {
 	PollInterval time.Duration
 
 	revisions revisionCache
+	inflight  flight
 	rendered  renderCache
 }
 
@@ -56,6 +57,10 @@ type Request struct {
 	App *v1alpha1.Application
 	// Refresh resolves revisions again even when recently resolved.
 	Refresh bool
+	// FreshWithin, when set and Refresh is not, accepts only resolutions
+	// younger than this: what an app whose sources just changed needs,
+	// without every new app of a fleet asking the repository again.
+	FreshWithin time.Duration
 	// Revisions, when set (one per source), pin each source to a commit
 	// SHA or chart version instead of its targetRevision: a running sync
 	// keeps rendering the revision it started with.

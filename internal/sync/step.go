@@ -14,6 +14,8 @@ import (
 )
 
 // Cluster is what a sync needs of the cluster.
+// Its Apply must be safe for concurrent use: objects of one kind in one
+// wave are applied in parallel.
 type Cluster interface {
 	Apply(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error)
 	Get(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error)
@@ -184,15 +186,14 @@ func (s *stepper) runWave(ctx context.Context, tasks []Task, phase Phase, wave i
 			group = append(group, t)
 		}
 	}
-	for _, t := range group {
-		if s.p[t.ID()] != nil {
-			continue
-		}
-		if err := s.start(ctx, t); err != nil {
+	for _, batch := range batches(group, s.p) {
+		if err := s.startBatch(ctx, batch); err != nil {
 			return Outcome{}, err
 		}
-		if r := s.p[t.ID()]; r != nil && r.failed() {
-			return Outcome{State: Failed, Message: r.Message}, nil
+		for _, t := range batch {
+			if r := s.p[t.ID()]; r != nil && r.failed() {
+				return Outcome{State: Failed, Message: r.Message}, nil
+			}
 		}
 	}
 	var waiting []string
