@@ -9,7 +9,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X flotilla.dev/flotilla/internal/cli.version=$(VERSION)
 TEST_FLAGS ?= -race -count=1 -timeout 40m
 
-.PHONY: all build deps controlplane demo demo-check test test-short lint generate
+.PHONY: all build deps controlplane demo demo-check bench-fleet test test-short lint generate
 
 all: build
 
@@ -27,7 +27,11 @@ demo: controlplane build
 
 # The demo as a check: exits 0 once every app is Synced and Healthy.
 demo-check: controlplane build
-	$(GO) run ./hack/demo --flotilla bin/flotilla --exit-when-healthy
+	$(GO) run ./hack/demo --flotilla bin/flotilla --exit-when-healthy --ui-addr 127.0.0.1:18080
+
+# The fleet benchmark (docs/fleet.md): 1000 apps under one root by default.
+bench-fleet: controlplane build
+	$(GO) run ./hack/fleetbench --flotilla bin/flotilla $(BENCH_FLAGS)
 
 test: controlplane
 	$(GO) test $(TEST_FLAGS) ./...

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +36,9 @@ type demo struct {
 	exampleDir string
 	controller *exec.Cmd
 	logPath    string
+	ui         *exec.Cmd
+	uiURL      string
+	uiToken    string
 	kube       client.Client
 	cluster    *apply.Client
 }
@@ -59,7 +66,10 @@ func startDemo(ctx context.Context, opts options) (*demo, error) {
 	if err := d.publishExample(); err != nil {
 		return d, err
 	}
-	return d, d.startController(opts.flotilla)
+	if err := d.startController(opts.flotilla); err != nil {
+		return d, err
+	}
+	return d, d.startUI(opts.flotilla, opts.uiAddr)
 }
 
 func (d *demo) connect(cfg *rest.Config) error {
@@ -141,6 +151,55 @@ func (d *demo) startController(bin string) error {
 	return nil
 }
 
+// startUI runs `flotilla serve` with a fresh token: anyone on this machine
+// may look, the token is needed to sync.
+func (d *demo) startUI(bin, addr string) error {
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		return err
+	}
+	d.uiToken = hex.EncodeToString(token)
+	d.uiURL = "http://" + addr + "/"
+	logFile, err := os.Create(filepath.Join(d.plane.Dir(), "flotilla-serve.log"))
+	if err != nil {
+		return err
+	}
+	d.ui = exec.Command(bin, "serve", "--kubeconfig", d.plane.KubeconfigPath(), "-n", appNamespace,
+		"--addr", addr, "--anonymous-read", "--cache-dir", filepath.Join(d.plane.Dir(), "flotilla-serve-cache"))
+	d.ui.Env = append(os.Environ(), "FLOTILLA_TOKEN="+d.uiToken)
+	d.ui.Stdout, d.ui.Stderr = logFile, logFile
+	if err := d.ui.Start(); err != nil {
+		return fmt.Errorf("start %s serve: %w", bin, err)
+	}
+	fmt.Printf("== serving the web UI at %s (token for syncs: %s)\n", d.uiURL, d.uiToken)
+	return nil
+}
+
+// checkUI asks the UI's API for the applications, as the browser does.
+func (d *demo) checkUI(ctx context.Context) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.uiURL+"api/v1/applications", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && strings.Contains(string(body), `"guestbook"`) {
+				fmt.Printf("== the web UI answers at %s\n", d.uiURL)
+				return nil
+			}
+			err = fmt.Errorf("status %d: %.200s", resp.StatusCode, body)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("web UI at %s: %w", d.uiURL, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
 func (d *demo) applyRoot(ctx context.Context) error {
 	data, err := os.ReadFile(filepath.Join(d.exampleDir, "root.yaml"))
 	if err != nil {
@@ -160,20 +219,27 @@ func (d *demo) applyRoot(ctx context.Context) error {
 }
 
 func (d *demo) close() {
-	if d.controller != nil && d.controller.Process != nil {
-		_ = d.controller.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = d.controller.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = d.controller.Process.Kill()
-		}
-	}
+	stop(d.ui)
+	stop(d.controller)
 	if d.git != nil {
 		_ = d.git.Close()
 	}
 	if d.plane != nil {
 		_ = d.plane.Stop()
+	}
+}
+
+// stop interrupts a child process and kills it if it does not exit.
+func stop(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
 	}
 }

@@ -37,6 +37,7 @@ type options struct {
 	qps      int
 	timeout  time.Duration
 	poll     time.Duration
+	profile  string
 }
 
 func main() {
@@ -48,6 +49,7 @@ func main() {
 	flag.IntVar(&o.qps, "qps", 200, "Kubernetes API requests per second, for the controller and the bare client alike")
 	flag.DurationVar(&o.poll, "poll-interval", 60*time.Second, "the controller's poll interval: one full resync of the fleet each")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "how long the fleet may take to become Synced and Healthy")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the controller's CPU profiles of the fleet's first 30s of syncing and of the resync window to PREFIX-sync.pprof and PREFIX-resync.pprof")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,7 +70,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	var r results
-	r.apps, r.objects = o.apps, 2*o.apps
+	r.apps, r.objects = o.apps, 3*o.apps // each app: its Application, a ConfigMap, a Deployment
 	if r.fleet, err = b.syncFleet(ctx); err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ func (b *bench) syncFleet(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	if b.opts.profile != "" {
+		go b.cpuProfile(b.opts.profile+"-sync.pprof", 30*time.Second)
+	}
 	start := time.Now()
 	if _, err := ac.Apply(ctx, root[0]); err != nil {
 		return 0, fmt.Errorf("apply root: %w", err)
@@ -80,6 +83,9 @@ func (b *bench) resync(ctx context.Context) (cpu, wall time.Duration, err error)
 		return 0, 0, err
 	}
 	window := b.opts.poll * 5 / 4
+	if b.opts.profile != "" {
+		go b.cpuProfile(b.opts.profile+"-resync.pprof", window-5*time.Second)
+	}
 	select {
 	case <-ctx.Done():
 		return 0, 0, ctx.Err()
@@ -166,12 +172,13 @@ func (b *bench) postPush(ctx context.Context, sha, path string) error {
 // request rate, and waits until the Deployments are available: the limit
 // the controller's sync can approach.
 func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
-	fmt.Printf("== the same %d objects by a bare server-side-apply client\n", 2*b.opts.apps)
+	fmt.Printf("== the same %d objects (Applications, ConfigMaps, Deployments) by a bare server-side-apply client\n", 3*b.opts.apps)
 	ac, err := apply.NewForConfig(b.cfg)
 	if err != nil {
 		return bareResult{}, err
 	}
-	jobs := make(chan string)
+	type job struct{ manifest, namespace string }
+	jobs := make(chan job)
 	errs := make(chan error, b.opts.workers)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -179,10 +186,10 @@ func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for manifest := range jobs {
-				objs, err := object.Decode([]byte(manifest))
+			for j := range jobs {
+				objs, err := object.Decode([]byte(j.manifest))
 				if err == nil {
-					objs[0].SetNamespace(bareNamespace)
+					objs[0].SetNamespace(j.namespace)
 					_, err = ac.Apply(ctx, objs[0])
 				}
 				if err != nil {
@@ -193,8 +200,9 @@ func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
 		}()
 	}
 	for i := range b.opts.apps {
-		jobs <- configMap(appName(i), 0)
-		jobs <- deployment(appName(i))
+		jobs <- job{childApp(appName(i), b.repo.URL()), bareAppNamespace}
+		jobs <- job{configMap(appName(i), 0), bareNamespace}
+		jobs <- job{deployment(appName(i)), bareNamespace}
 	}
 	close(jobs)
 	wg.Wait()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -73,4 +74,23 @@ func scrapeCounter(url, name, match string) (float64, error) {
 		}
 	}
 	return sum, sc.Err()
+}
+
+// cpuProfile writes the controller's CPU profile over d to file, from its
+// /debug/pprof endpoint.
+func (b *bench) cpuProfile(file string, d time.Duration) {
+	url := strings.TrimSuffix(b.metrics, "/metrics") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()))
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
 }

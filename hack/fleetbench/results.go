@@ -24,7 +24,7 @@ func (r results) print(w io.Writer, o options) {
 	rate := float64(r.objects) / r.fleet.Seconds()
 	bareRate := float64(r.objects) / r.bare.available.Seconds()
 	p50, p95 := percentile(r.pushes, 0.5), percentile(r.pushes, 0.95)
-	fmt.Fprintf(w, "\nfleet benchmark: %d apps (%d objects), %d workers, %d QPS\n\n", r.apps, r.objects, o.workers, o.qps)
+	fmt.Fprintf(w, "\nfleet benchmark: %d apps (%d objects: the Applications, a ConfigMap and a Deployment each), %d workers, %d QPS\n\n", r.apps, r.objects, o.workers, o.qps)
 	t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(t, "measure\tresult\ttarget\t")
 	fmt.Fprintf(t, "root created → all Synced+Healthy\t%s (%.0f objects/s)\t< 60s\t%s\n", r.fleet.Round(100*time.Millisecond), rate, mark(r.fleet < time.Minute))

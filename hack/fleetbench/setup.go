@@ -23,11 +23,13 @@ import (
 )
 
 // Namespaces of the benchmark: the Applications, the fleet's objects, and
-// the bare client's copy of them.
+// the bare client's copy of them (its Applications in a namespace the
+// controller does not watch).
 const (
-	appNamespace   = "argocd"
-	fleetNamespace = "fleet"
-	bareNamespace  = "fleet-bare"
+	appNamespace     = "argocd"
+	fleetNamespace   = "fleet"
+	bareNamespace    = "fleet-bare"
+	bareAppNamespace = "fleet-bare-apps"
 )
 
 // bench is everything fleetbench started, so close can stop it in order.
@@ -72,7 +74,7 @@ func setUp(ctx context.Context, o options) (b *bench, err error) {
 	if err := install.ApplyCRDs(ctx, ac); err != nil {
 		return b, err
 	}
-	for _, ns := range []string{appNamespace, fleetNamespace, bareNamespace} {
+	for _, ns := range []string{appNamespace, fleetNamespace, bareNamespace, bareAppNamespace} {
 		if err := b.kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); client.IgnoreAlreadyExists(err) != nil {
 			return b, fmt.Errorf("create namespace %s: %w", ns, err)
 		}
@@ -115,7 +117,10 @@ func (b *bench) startController() error {
 		return fmt.Errorf("start %s controller: %w (run `make build` first)", b.opts.flotilla, err)
 	}
 	fmt.Printf("== started `flotilla controller` (pid %d, %d workers, %d QPS, log %s)\n", b.controller.Process.Pid, b.opts.workers, b.opts.qps, b.logPath)
-	return nil
+	return poll(context.Background(), 200*time.Millisecond, 30*time.Second, func() (bool, error) {
+		_, err := scrapeCounter(b.metrics, "controller_runtime_reconcile_total", "")
+		return err == nil, nil
+	})
 }
 
 func freePort() (int, error) {
