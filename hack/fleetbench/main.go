@@ -81,6 +81,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	r.peakRSS, r.rss = b.memory()
+	if o.profile != "" {
+		b.heapProfile(o.profile + "-heap.pprof")
+	}
 	if r.bare, err = b.bareSSA(ctx); err != nil {
 		return err
 	}

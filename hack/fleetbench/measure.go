@@ -35,6 +35,7 @@ func (b *bench) syncFleet(ctx context.Context) (time.Duration, error) {
 	if b.opts.profile != "" {
 		go b.cpuProfile(b.opts.profile+"-sync.pprof", 30*time.Second)
 	}
+	req0, _ := scrapeCounter(b.metrics, "rest_client_requests_total", "")
 	start := time.Now()
 	if _, err := ac.Apply(ctx, root[0]); err != nil {
 		return 0, fmt.Errorf("apply root: %w", err)
@@ -62,7 +63,9 @@ func (b *bench) syncFleet(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("fleet not Synced and Healthy: %w (controller log %s)", err, b.logPath)
 	}
 	took := time.Since(start)
-	fmt.Printf("   all %d apps Synced and Healthy after %s\n", b.opts.apps+1, took.Round(100*time.Millisecond))
+	req1, _ := scrapeCounter(b.metrics, "rest_client_requests_total", "")
+	fmt.Printf("   all %d apps Synced and Healthy after %s; the controller made %.0f API requests (%.1f per app)\n",
+		b.opts.apps+1, took.Round(100*time.Millisecond), req1-req0, (req1-req0)/float64(b.opts.apps+1))
 	return took, nil
 }
 
@@ -139,6 +142,7 @@ func (b *bench) pushAll(ctx context.Context) ([]time.Duration, error) {
 			return nil, fmt.Errorf("push %d to %s not applied: %w", k+1, name, err)
 		}
 		lat = append(lat, time.Since(start))
+		fmt.Printf("   push %d (%s): applied after %s\n", k+1, name, lat[k].Round(time.Millisecond))
 	}
 	return lat, nil
 }

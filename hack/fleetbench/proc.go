@@ -76,19 +76,27 @@ func scrapeCounter(url, name, match string) (float64, error) {
 	return sum, sc.Err()
 }
 
+// heapProfile writes the controller's heap profile to file.
+func (b *bench) heapProfile(file string) {
+	b.fetchProfile(file, strings.TrimSuffix(b.metrics, "/metrics")+"/debug/pprof/heap")
+}
+
 // cpuProfile writes the controller's CPU profile over d to file, from its
 // /debug/pprof endpoint.
 func (b *bench) cpuProfile(file string, d time.Duration) {
-	url := strings.TrimSuffix(b.metrics, "/metrics") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()))
+	b.fetchProfile(file, strings.TrimSuffix(b.metrics, "/metrics")+fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())))
+}
+
+func (b *bench) fetchProfile(file, url string) {
 	resp, err := http.Get(url)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		fmt.Fprintln(os.Stderr, "profile:", err)
 		return
 	}
 	defer resp.Body.Close()
 	f, err := os.Create(file)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		fmt.Fprintln(os.Stderr, "profile:", err)
 		return
 	}
 	defer f.Close()

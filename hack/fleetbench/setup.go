@@ -143,6 +143,14 @@ func (b *bench) close() {
 			_ = b.controller.Process.Kill()
 		}
 	}
+	if b.logPath != "" { // the plane's directory goes away: keep the log
+		if data, err := os.ReadFile(b.logPath); err == nil {
+			kept := filepath.Join(os.TempDir(), "fleetbench-controller.log")
+			if os.WriteFile(kept, data, 0o644) == nil {
+				fmt.Printf("== controller log: %s\n", kept)
+			}
+		}
+	}
 	if b.git != nil {
 		_ = b.git.Close()
 	}

@@ -79,6 +79,7 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
 		return res, "", nil
 	}
+	intent, statusOnly := r.synced.statusOnly(ctx, app, u, checker)
 	var live *unstructured.Unstructured
 	if !r.synced.absent(ctx, u) {
 		live, err = r.Cluster.Get(ctx, u)
@@ -88,6 +89,14 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	}
 	if err != nil {
 		return res, "", err
+	}
+	if live != nil && statusOnly && metaIntent(live) == intent {
+		// in sync as before: only its status moved, which health reads
+		h := checker.Assess(live)
+		res.Status = v1alpha1.SyncStatusCodeSynced
+		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
+		r.synced.remember(app, u, live, h, checker)
+		return res, "", nil
 	}
 	if live == nil {
 		res.Status = v1alpha1.SyncStatusCodeOutOfSync

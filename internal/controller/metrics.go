@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,12 +38,40 @@ func init() {
 	metrics.Registry.MustRegister(syncTotal, reconcileDuration, appInfo, renderDuration)
 }
 
+// appInfoSeries remembers each app's current flotilla_app_info labels, so
+// a change deletes exactly the old series: a partial-match delete scans
+// every series, which a fleet pays for on every reconcile.
+var appInfoSeries = struct {
+	sync.Mutex
+	labels map[string][5]string
+}{labels: map[string][5]string{}}
+
 // recordAppInfo keeps exactly one flotilla_app_info series per app.
-func recordAppInfo(before, after *v1alpha1.Application) {
-	old := prometheus.Labels{"namespace": before.Namespace, "name": before.Name}
-	appInfo.DeletePartialMatch(old)
-	appInfo.WithLabelValues(after.Namespace, after.Name, after.Spec.GetProject(),
-		string(after.Status.Sync.Status), string(after.Status.Health.Status)).Set(1)
+func recordAppInfo(_, after *v1alpha1.Application) {
+	key := after.Namespace + "/" + after.Name
+	now := [5]string{after.Namespace, after.Name, after.Spec.GetProject(),
+		string(after.Status.Sync.Status), string(after.Status.Health.Status)}
+	appInfoSeries.Lock()
+	defer appInfoSeries.Unlock()
+	if old, ok := appInfoSeries.labels[key]; ok {
+		if old == now {
+			return
+		}
+		appInfo.DeleteLabelValues(old[:]...)
+	}
+	appInfoSeries.labels[key] = now
+	appInfo.WithLabelValues(now[:]...).Set(1)
+}
+
+// forgetAppInfo drops a deleted app's series.
+func forgetAppInfo(namespace, name string) {
+	key := namespace + "/" + name
+	appInfoSeries.Lock()
+	defer appInfoSeries.Unlock()
+	if old, ok := appInfoSeries.labels[key]; ok {
+		appInfo.DeleteLabelValues(old[:]...)
+		delete(appInfoSeries.labels, key)
+	}
 }
 
 // observeStage records a fetch or render duration.

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -71,6 +74,10 @@ type Reconciler struct {
 	checks  *healthChecks
 	synced  *syncedCache
 	nudge   chan event.TypedGenericEvent[*v1alpha1.Application]
+	urgent  chan event.TypedGenericEvent[*v1alpha1.Application]
+	// fresh holds, per Application, the resourceVersion this controller
+	// last read from the API server or wrote itself (see read).
+	fresh *sync.Map
 	// elected reports whether this replica is the leader (nil: it is).
 	elected func() bool
 	// clusters are the destination clusters; nil reconciles everything
@@ -84,15 +91,15 @@ type Reconciler struct {
 
 // Reconcile implements reconcile.Reconciler.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	app := &v1alpha1.Application{}
-	reader := r.Reader
-	if reader == nil {
-		reader = r.Client
-	}
 	if !r.watchesNamespace(req.Namespace) || !r.owns(req.Namespace, req.Name) {
 		return ctrl.Result{}, nil
 	}
-	if err := reader.Get(ctx, req.NamespacedName, app); err != nil {
+	app, err := r.read(ctx, req.NamespacedName)
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetAppInfo(req.Namespace, req.Name)
+			r.forgetFresh(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	r = r.forDestination(ctx, app)
@@ -111,7 +118,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return result, nil
 	}
 	if err := r.Client.Patch(ctx, app, r.statusPatch(orig)); err != nil {
+		r.forgetFresh(req.NamespacedName)
 		return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
+	}
+	if r.fresh != nil {
+		r.fresh.Store(req.NamespacedName, app.ResourceVersion)
 	}
 	return result, nil
 }
@@ -124,6 +135,36 @@ func (r *Reconciler) statusPatch(orig *v1alpha1.Application) client.Patch {
 		return client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
 	}
 	return client.MergeFrom(orig)
+}
+
+// read returns the Application to reconcile. An operation steps on the
+// progress it last wrote, which a lagging cache may not show yet, so the
+// cached copy is used only when it is exactly the version this controller
+// last read from the API server or wrote; otherwise (a user's change, a
+// cache behind our own write) the API server is asked. A steady fleet's
+// resyncs thus cost no read.
+func (r *Reconciler) read(ctx context.Context, key types.NamespacedName) (*v1alpha1.Application, error) {
+	app := &v1alpha1.Application{}
+	if r.Reader == nil || r.fresh == nil {
+		return app, r.Client.Get(ctx, key, app)
+	}
+	if rv, ok := r.fresh.Load(key); ok {
+		if err := r.Client.Get(ctx, key, app); err == nil && app.ResourceVersion == rv {
+			return app, nil
+		}
+		app = &v1alpha1.Application{}
+	}
+	if err := r.Reader.Get(ctx, key, app); err != nil {
+		return nil, err
+	}
+	r.fresh.Store(key, app.ResourceVersion)
+	return app, nil
+}
+
+func (r *Reconciler) forgetFresh(key types.NamespacedName) {
+	if r.fresh != nil {
+		r.fresh.Delete(key)
+	}
 }
 
 func (r *Reconciler) owns(namespace, name string) bool {
@@ -181,6 +222,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		if op != nil {
 			r.startOperation(app, op, cmp.revisions)
 			running = app.Status.OperationState
+			logger.Info("sync started", "app", app.Namespace+"/"+app.Name, "revision", running.Operation.Sync.Revision, "automated", op.InitiatedBy.Automated)
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
 				if cmp, err = r.desiredVsLive(ctx, app, manifests.Request{}, running, proj); err != nil {
@@ -276,9 +318,17 @@ func (r *Reconciler) jitteredPoll() time.Duration {
 	return p + jitter
 }
 
+// reconciledAtRefresh is how many poll intervals old status.reconciledAt
+// may grow while nothing else changes. Every write of an Application costs
+// the API server and every watcher a decode; a steady fleet that rewrote
+// each app's timestamps on every poll would spend most of its resync on
+// that.
+const reconciledAtRefresh = 5
+
 // worthWriting reports whether the reconciled app differs from what is
-// stored in more than its reconcile timestamps, or those are older than a
-// poll interval. Skipping no-op writes keeps a steady fleet quiet.
+// stored in more than its reconcile timestamps, or those are older than
+// reconciledAtRefresh poll intervals. Skipping no-op writes keeps a steady
+// fleet quiet.
 func (r *Reconciler) worthWriting(orig, app *v1alpha1.Application) bool {
 	if orig.Status.ReconciledAt == nil {
 		return true
@@ -289,7 +339,7 @@ func (r *Reconciler) worthWriting(orig, app *v1alpha1.Application) bool {
 	if !equality.Semantic.DeepEqual(a, b) {
 		return true
 	}
-	return time.Since(orig.Status.ReconciledAt.Time) >= r.jitteredPoll()
+	return time.Since(orig.Status.ReconciledAt.Time) >= reconciledAtRefresh*r.jitteredPoll()
 }
 
 // freshness is how recent the revisions app renders must be: resolved now

@@ -3,17 +3,22 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -26,11 +31,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.Application{}, dependsOnIndex, indexDependencies); err != nil {
 		return fmt.Errorf("index dependencies: %w", err)
 	}
+	r.fresh = &sync.Map{}
 	r.nudge = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)
+	r.urgent = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Application{}, builder.WithPredicates(r.inWatchedNamespace(), intentChanged())).
 		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(r.inWatchedNamespace())).
 		WatchesRawSource(source.Channel(r.nudge, &handler.TypedEnqueueRequestForObject[*v1alpha1.Application]{})).
+		WatchesRawSource(source.Channel(r.urgent, jumpQueue())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1)}).
 		Named("application").
 		Build(r)
@@ -98,4 +106,23 @@ func (r *Reconciler) enqueueAll(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// urgentPriority puts the apps a git push touched before every resync
+// waiting in the queue (controller-runtime's default priority is 0).
+const urgentPriority = 100
+
+// jumpQueue enqueues an Application ahead of the others: a fleet's
+// periodic resyncs come in bursts, and a push should not wait behind them.
+func jumpQueue() handler.TypedEventHandler[*v1alpha1.Application, reconcile.Request] {
+	return handler.TypedFuncs[*v1alpha1.Application, reconcile.Request]{
+		GenericFunc: func(_ context.Context, e event.TypedGenericEvent[*v1alpha1.Application], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			req := reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)}
+			if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
+				pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(urgentPriority)}, req)
+				return
+			}
+			q.Add(req)
+		},
+	}
 }

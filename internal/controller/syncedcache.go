@@ -44,6 +44,7 @@ type syncedCache struct {
 type syncedEntry struct {
 	desired string // hash of the desired object and the app's ignore rules
 	rv      string
+	intent  string // metaIntent of the live object ("" without a generation)
 	health  health.Status
 	checker *health.Checker // the custom checks health was assessed with
 }
@@ -158,7 +159,41 @@ func (c *syncedCache) remember(app *v1alpha1.Application, u, live *unstructured.
 	if c.entries == nil {
 		c.entries = map[string]syncedEntry{}
 	}
-	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, health: h, checker: checker}
+	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, intent: metaIntent(live), health: h, checker: checker}
+}
+
+// metaIntent hashes what of an object decides whether it is in sync,
+// short of its spec: its generation (which the API server bumps on every
+// spec change of a kind with a status subresource) and its metadata. ""
+// for objects without a generation (ConfigMaps, Secrets, …).
+func metaIntent(o metav1.Object) string {
+	if o.GetGeneration() == 0 {
+		return ""
+	}
+	b, _ := json.Marshal([]any{o.GetGeneration(), o.GetLabels(), o.GetAnnotations(), o.GetFinalizers(), o.GetOwnerReferences(), o.GetDeletionTimestamp()})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// statusOnly reports whether u was in sync and, by the metadata informer,
+// only its status changed since (same generation and metadata): its live
+// object then needs a read for its health, but no dry-run and no diff.
+func (c *syncedCache) statusOnly(ctx context.Context, app *v1alpha1.Application, u *unstructured.Unstructured, checker *health.Checker) (intent string, ok bool) {
+	if c == nil || c.meta == nil || (c.apps != nil && u.GroupVersionKind().GroupKind() == applicationGK) {
+		return "", false
+	}
+	c.mu.Lock()
+	e, found := c.entries[entryKey(app, u)]
+	c.mu.Unlock()
+	if !found || e.intent == "" || e.checker != checker || e.desired != desiredHash(app, u) {
+		return "", false
+	}
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(u.GroupVersionKind())
+	if err := c.meta.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, m); err != nil {
+		return "", false
+	}
+	return e.intent, metaIntent(m) == e.intent
 }
 
 func (c *syncedCache) forget(app *v1alpha1.Application, u *unstructured.Unstructured) {

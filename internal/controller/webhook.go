@@ -49,7 +49,7 @@ func (r *Reconciler) refreshPushed(ctx context.Context, p webhook.Push) (int, er
 	var errs []error
 	for _, a := range hit {
 		if r.active(a) {
-			r.enqueue(ctx, a)
+			r.enqueue(a)
 			continue
 		}
 		patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"annotations":{"`+RefreshAnnotation+`":"normal"}}}`))
@@ -88,15 +88,21 @@ func (r *Reconciler) active(app *v1alpha1.Application) bool {
 	return r.elected == nil || r.elected()
 }
 
-// enqueue reconciles app soon, without writing to it.
-func (r *Reconciler) enqueue(ctx context.Context, app *v1alpha1.Application) {
-	go func() {
-		select {
-		case r.nudge <- event.TypedGenericEvent[*v1alpha1.Application]{Object: app}:
-		case <-ctx.Done():
-		case <-time.After(time.Minute):
-		}
-	}()
+// enqueue reconciles app before anything else waiting, without writing
+// to it. The send does not depend on the request's context, which ends
+// when the webhook answers.
+func (r *Reconciler) enqueue(app *v1alpha1.Application) {
+	ev := event.TypedGenericEvent[*v1alpha1.Application]{Object: app}
+	select {
+	case r.urgent <- ev:
+	default: // the queue's intake is busy: hand over in the background
+		go func() {
+			select {
+			case r.urgent <- ev:
+			case <-time.After(time.Minute):
+			}
+		}()
+	}
 }
 
 // webhookSecrets reads argocd-secret's webhook secrets, at most every ten

@@ -32,13 +32,20 @@ func (c *revisionCache) get(key string, maxAge time.Duration) (string, bool) {
 	return e.sha, true
 }
 
-func (c *revisionCache) put(key, sha string) {
+// put records that key resolved to sha by a request that started at
+// asked. A slower, older request that finishes after a newer one does
+// not overwrite the newer answer (a webhook's fresh resolution must not be
+// undone by a poll that asked before the push).
+func (c *revisionCache) put(key, sha string, asked time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]resolvedRevision{}
 	}
-	c.entries[key] = resolvedRevision{sha: sha, at: time.Now()}
+	if e, ok := c.entries[key]; ok && e.at.After(asked) {
+		return
+	}
+	c.entries[key] = resolvedRevision{sha: sha, at: asked}
 }
 
 // renderCacheSize bounds the number of rendered results kept.

@@ -39,3 +39,18 @@ func TestFlightSharesOneCall(t *testing.T) {
 		t.Errorf("a call after the first finished reused its result: %q", v)
 	}
 }
+
+func TestRevisionCacheKeepsTheNewerAnswer(t *testing.T) {
+	var c revisionCache
+	poll := time.Now()
+	push := poll.Add(time.Second)
+	c.put("repo@main", "new", push) // the webhook's resolution finishes first
+	c.put("repo@main", "old", poll) // a poll that asked before the push finishes later
+	if sha, ok := c.get("repo@main", time.Minute); !ok || sha != "new" {
+		t.Errorf("cache = %q (%t), want the push's newer answer", sha, ok)
+	}
+	c.put("repo@main", "newest", push.Add(time.Second))
+	if sha, _ := c.get("repo@main", time.Minute); sha != "newest" {
+		t.Errorf("cache = %q, want a later answer to replace it", sha)
+	}
+}

@@ -116,9 +116,10 @@ func (g *Generator) resolve(ctx context.Context, url, revision string, creds *so
 		}
 	}
 	ask := func() (string, error) {
+		asked := time.Now()
 		sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
 		if err == nil {
-			g.revisions.put(key, sha)
+			g.revisions.put(key, sha, asked)
 		}
 		return sha, err
 	}
