@@ -265,15 +265,7 @@ func applyMode(app *v1alpha1.Application, u *unstructured.Unstructured) apply.Mo
 
 // ignoreRules are the app's ignoreDifferences in the diff package's form.
 func ignoreRules(app *v1alpha1.Application) []diff.Rule {
-	rules := make([]diff.Rule, 0, len(app.Spec.IgnoreDifferences))
-	for _, d := range app.Spec.IgnoreDifferences {
-		rules = append(rules, diff.Rule{
-			Group: d.Group, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace,
-			JSONPointers: d.JSONPointers, JQPathExpressions: d.JQPathExpressions,
-			ManagedFieldsManagers: d.ManagedFieldsManagers,
-		})
-	}
-	return rules
+	return diff.RulesOf(app.Spec.IgnoreDifferences)
 }
 
 func controllerNamespace(app *v1alpha1.Application, opts DiffOptions) string {

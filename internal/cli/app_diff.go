@@ -7,12 +7,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/internal/appctl"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/controller"
 	"flotilla.dev/flotilla/internal/manifests"
 )
 
@@ -124,17 +124,7 @@ func newAppGenerator(c client.Reader, cacheDir, namespace string) *manifests.Gen
 }
 
 // kubeVersion is the cluster's version for Helm, "" when unknown.
-func kubeVersion(cfg *rest.Config) string {
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return ""
-	}
-	v, err := dc.ServerVersion()
-	if err != nil {
-		return ""
-	}
-	return v.GitVersion
-}
+func kubeVersion(cfg *rest.Config) string { return controller.ServerVersion(cfg) }
 
 func writeResourceDiff(w io.Writer, d appctl.ResourceDiff, color bool) {
 	header := fmt.Sprintf("===== %s/%s %s/%s ======", d.Group, d.Kind, d.Namespace, d.Name)

@@ -215,7 +215,7 @@ func (s *clusterSet) newRemote(c *cluster.Cluster) (*target, error) {
 		client:      apply.NewClient(dyn, mapper),
 		watches:     &watchSet{ctrl: s.ctrl, cache: informers, namespace: s.namespace, watched: map[schema.GroupVersionKind]bool{}},
 		synced:      &syncedCache{meta: informers},
-		kubeVersion: serverVersion(probe),
+		kubeVersion: ServerVersion(probe),
 		stop:        cancel,
 	}, nil
 }

@@ -144,7 +144,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Manifests:       gen,
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
-		KubeVersion:     serverVersion(cfg),
+		KubeVersion:     ServerVersion(cfg),
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}
 	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
@@ -239,9 +239,9 @@ func argoSecrets(mgr ctrl.Manager, namespace string) (cache.Cache, error) {
 	return c, nil
 }
 
-// serverVersion is the cluster's version ("v1.37.2"), or "" when it cannot
+// ServerVersion is the cluster's version ("v1.37.2"), or "" when it cannot
 // be read (Helm then uses its default capabilities).
-func serverVersion(cfg *rest.Config) string {
+func ServerVersion(cfg *rest.Config) string {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return ""

@@ -7,6 +7,8 @@ import (
 
 	"github.com/gobwas/glob"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/api/v1alpha1"
 )
 
 // Rule is one spec.ignoreDifferences entry.
@@ -121,4 +123,17 @@ func managers(matched []*compiledRule) []string {
 		}
 	}
 	return out
+}
+
+// RulesOf turns an Application's spec.ignoreDifferences into Rules.
+func RulesOf(items v1alpha1.IgnoreDifferences) []Rule {
+	rules := make([]Rule, 0, len(items))
+	for _, d := range items {
+		rules = append(rules, Rule{
+			Group: d.Group, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace,
+			JSONPointers: d.JSONPointers, JQPathExpressions: d.JQPathExpressions,
+			ManagedFieldsManagers: d.ManagedFieldsManagers,
+		})
+	}
+	return rules
 }
