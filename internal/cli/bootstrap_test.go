@@ -8,6 +8,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
@@ -15,8 +17,16 @@ import (
 
 func TestBootstrapIsIdempotent(t *testing.T) {
 	plane := kubetest.Plane(t)
-	c := kubetest.Client(t)
-	if err := apiextensionsv1.AddToScheme(c.Scheme()); err != nil {
+	// a scheme of its own: the shared one is read by the test controller
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(plane.RESTConfig(), client.Options{Scheme: scheme})
+	if err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"bootstrap", "--kubeconfig", plane.KubeconfigPath(), "-n", "gitops",

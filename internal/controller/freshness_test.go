@@ -31,7 +31,11 @@ func TestFreshness(t *testing.T) {
 		{"refresh asked", app(func(a *v1alpha1.Application) { a.Annotations = map[string]string{RefreshAnnotation: "normal"} }), true, func(d time.Duration) bool { return d == 0 }},
 		{"sources changed", app(func(a *v1alpha1.Application) { a.Spec.Source.Path = "b" }), true, func(d time.Duration) bool { return d == 0 }},
 		{"new app: resolved since it was created", app(func(a *v1alpha1.Application) { a.Status = v1alpha1.ApplicationStatus{} }), false,
-			func(d time.Duration) bool { return d > 59*time.Second && d < 2*time.Minute }},
+			func(d time.Duration) bool { return d > 58*time.Second && d < 2*time.Minute }},
+		{"app created this second: resolved now", app(func(a *v1alpha1.Application) {
+			a.Status = v1alpha1.ApplicationStatus{}
+			a.CreationTimestamp = metav1.Now()
+		}), true, func(d time.Duration) bool { return d == 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -261,6 +261,12 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 		req.Revisions = pinnedRevisions(app, running)
 	}
 	res, err := r.Manifests.Generate(ctx, req)
+	if err != nil && !req.Refresh && len(req.Revisions) == 0 {
+		// a revision resolved a while ago may miss what the app needs
+		// (a path committed since): ask the repository before failing
+		req.Refresh, req.FreshWithin = true, 0
+		res, err = r.Manifests.Generate(ctx, req)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +359,13 @@ func freshness(app *v1alpha1.Application) manifests.Request {
 	case app.Annotations[RefreshAnnotation] != "":
 		return manifests.Request{Refresh: true}
 	case app.Status.ReconciledAt == nil && !app.CreationTimestamp.IsZero():
-		return manifests.Request{FreshWithin: max(time.Since(app.CreationTimestamp.Time), time.Millisecond)}
+		// creationTimestamp is in whole seconds: a resolution in the
+		// second before it might predate a commit made just before the app
+		since := time.Since(app.CreationTimestamp.Time) - time.Second
+		if since <= 0 {
+			return manifests.Request{Refresh: true}
+		}
+		return manifests.Request{FreshWithin: since}
 	case sourcesChanged(app):
 		return manifests.Request{Refresh: true}
 	}
