@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
-	"flotilla.dev/flotilla/internal/manifests"
-	"flotilla.dev/flotilla/internal/source"
 )
 
 // Annotations and finalizers on Applications, as Argo CD names them (the
@@ -72,18 +69,4 @@ func Get(ctx context.Context, c client.Reader, namespace, name string) (*v1alpha
 		return nil, fmt.Errorf("get application %s: %w", name, err)
 	}
 	return app, nil
-}
-
-// SecretCredentials looks up repository credentials in Argo CD's
-// `repository` and `repo-creds` Secrets of namespace, as the controller
-// does, for a manifests.Generator.
-func SecretCredentials(c client.Reader, namespace string) manifests.CredentialFunc {
-	return func(ctx context.Context, repoURL string) (*source.RepoCreds, error) {
-		var secrets corev1.SecretList
-		err := c.List(ctx, &secrets, client.InNamespace(namespace), client.HasLabels{source.SecretTypeLabel})
-		if err != nil {
-			return nil, fmt.Errorf("list repository secrets: %w", err)
-		}
-		return source.Lookup(secrets.Items, repoURL), nil
-	}
 }

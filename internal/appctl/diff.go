@@ -259,8 +259,7 @@ func applyMode(app *v1alpha1.Application, u *unstructured.Unstructured) apply.Mo
 	if app.Spec.SyncPolicy != nil {
 		opts = app.Spec.SyncPolicy.SyncOptions
 	}
-	has := func(k, v string) bool { return opts.HasOption(k+"="+v) || flsync.HasResourceOption(u, k, v) }
-	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"), Force: has("Force", "true")}
+	return flsync.ApplyMode(opts, u)
 }
 
 // ignoreRules are the app's ignoreDifferences in the diff package's form.

@@ -119,7 +119,7 @@ func newAppGenerator(c client.Reader, cacheDir, namespace string) *manifests.Gen
 		cacheDir = defaultCacheDir()
 	}
 	gen := manifests.NewGenerator(cacheDir)
-	gen.Credentials = appctl.SecretCredentials(c, namespace)
+	gen.Credentials = manifests.SecretCredentials(c, namespace)
 	return gen
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,7 +59,7 @@ type clusterSet struct {
 	mu      sync.Mutex
 	run     context.Context // the manager's, for remote informers
 	remotes map[string]*target
-	seen    string            // resourceVersions of the Secrets last loaded
+	current atomic.Bool       // the registry holds the Secrets as cached now
 	loaded  map[string]bool   // Secret keys set into the registry
 	invalid map[string]string // Secret key → why it is not a cluster
 	qps     float32
@@ -117,23 +118,20 @@ func (s *clusterSet) explain(err error) error {
 	return errors.New(b.String())
 }
 
-// load reads the cluster Secrets into the registry when any changed.
+// load reads the cluster Secrets into the registry when one changed
+// since the last load (the Secret watch calls invalidate), so a reconcile
+// normally costs nothing here.
 func (s *clusterSet) load(ctx context.Context) error {
-	var secrets corev1.SecretList
-	if err := s.reader.List(ctx, &secrets, client.InNamespace(s.namespace), client.MatchingLabels{cluster.SecretTypeLabel: cluster.SecretTypeCluster}); err != nil {
-		return fmt.Errorf("list cluster secrets: %w", err)
-	}
-	versions := make([]string, 0, len(secrets.Items))
-	for _, sec := range secrets.Items {
-		versions = append(versions, sec.Name+"@"+sec.ResourceVersion)
-	}
-	sort.Strings(versions)
-	seen := strings.Join(versions, ",")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if seen == s.seen {
+	if s.current.Swap(true) {
 		return nil
 	}
+	var secrets corev1.SecretList
+	if err := s.reader.List(ctx, &secrets, client.InNamespace(s.namespace), client.MatchingLabels{cluster.SecretTypeLabel: cluster.SecretTypeCluster}); err != nil {
+		s.current.Store(false)
+		return fmt.Errorf("list cluster secrets: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	known := map[string]bool{}
 	s.invalid = map[string]string{}
 	for i := range secrets.Items {
@@ -152,9 +150,11 @@ func (s *clusterSet) load(ctx context.Context) error {
 		}
 	}
 	s.loaded = known
-	s.seen = seen
 	return nil
 }
+
+// invalidate makes the next resolve read the cluster Secrets again.
+func (s *clusterSet) invalidate() { s.current.Store(false) }
 
 // remote returns the target of a cluster Secret's cluster, building its
 // client and informers the first time and again when the Secret changed.
@@ -227,6 +227,7 @@ func (r *Reconciler) appsOfClusterSecret(ctx context.Context, obj client.Object)
 	if !ok {
 		return nil
 	}
+	r.clusters.invalidate()
 	name, server := secretField(sec, "name"), strings.TrimSuffix(secretField(sec, "server"), "/")
 	var apps v1alpha1.ApplicationList
 	if err := r.Client.List(ctx, &apps); err != nil {

@@ -132,7 +132,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen.Credentials = secretCredentials(secrets, opts.Namespace)
+	gen.Credentials = manifests.SecretCredentials(secrets, opts.Namespace)
 	gen.Observe = observeStage
 	r := &Reconciler{
 		Secrets:         secrets,

@@ -225,11 +225,9 @@ func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1
 		mu: &sync.Mutex{}, applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
 }
 
-// applyMode resolves the Validate, Replace and Force sync options of the
-// app and of the object's own sync-options annotation.
+// applyMode is how u is written, by the app's and its own sync options.
 func applyMode(opts v1alpha1.SyncOptions, u *unstructured.Unstructured) apply.Mode {
-	has := func(k, v string) bool { return opts.HasOption(k+"="+v) || flsync.HasResourceOption(u, k, v) }
-	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"), Force: has("Force", "true")}
+	return flsync.ApplyMode(opts, u)
 }
 
 func (c recordingCluster) Apply(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {

@@ -2,11 +2,13 @@ package sync
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/object"
 )
 
@@ -150,4 +152,12 @@ func resourceOptions(u *unstructured.Unstructured) map[string]string {
 // key=value.
 func HasResourceOption(u *unstructured.Unstructured, key, value string) bool {
 	return resourceOptions(u)[key] == value
+}
+
+// ApplyMode is how an object is written: the Validate=false, Replace=true
+// and Force=true sync options of its app (appOptions) or of its own
+// argocd.argoproj.io/sync-options annotation.
+func ApplyMode(appOptions []string, u *unstructured.Unstructured) apply.Mode {
+	has := func(k, v string) bool { return slices.Contains(appOptions, k+"="+v) || HasResourceOption(u, k, v) }
+	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"), Force: has("Force", "true")}
 }

@@ -1,4 +1,4 @@
-package controller
+package manifests
 
 import (
 	"context"
@@ -7,13 +7,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/source"
 )
 
-// secretCredentials looks up repository credentials in Argo CD's
-// `repository` and `repo-creds` Secrets of the controller's namespace.
-func secretCredentials(c client.Reader, namespace string) manifests.CredentialFunc {
+// SecretCredentials looks up repository credentials in Argo CD's
+// `repository` and `repo-creds` Secrets of namespace (the controller's):
+// the exact URL, else the longest prefix.
+func SecretCredentials(c client.Reader, namespace string) CredentialFunc {
 	return func(ctx context.Context, repoURL string) (*source.RepoCreds, error) {
 		var secrets corev1.SecretList
 		err := c.List(ctx, &secrets, client.InNamespace(namespace), client.HasLabels{source.SecretTypeLabel})
