@@ -456,6 +456,9 @@ type ApplicationSetStatus struct {
 	// ResourcesCount is the total number of resources managed by this application set. The count may be higher than actual number of items in the Resources field when
 	// the number of managed resources exceeds the limit imposed by the controller (to avoid making the status field too large).
 	ResourcesCount int64 `json:"resourcesCount,omitempty"`
+	// Health is the set's health from its conditions: Degraded on an
+	// error, Progressing during a rollout, Healthy otherwise.
+	Health HealthStatus `json:"health,omitempty,omitzero"`
 }
 
 // ApplicationSetCondition contains details about an applicationset condition, which is usually an error or warning

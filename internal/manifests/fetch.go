@@ -161,3 +161,36 @@ func (g *Generator) ResolveFresh(ctx context.Context, repoURL, revision string) 
 	}
 	return g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, 0)
 }
+
+// Checkout returns a directory holding repoURL's tree at revision and the
+// commit it resolved to, through the same repository map, credentials,
+// revision cache and fetcher that rendering uses. A repository served from
+// a local directory returns that directory and revision "local". With
+// refresh the repository is asked again; otherwise a resolution younger
+// than the poll interval is reused. Treat the directory as read-only.
+func (g *Generator) Checkout(ctx context.Context, repoURL, revision string, refresh bool) (dir, sha string, err error) {
+	if repoURL == "" {
+		return "", "", errors.New("repoURL is empty")
+	}
+	if dir, ok := g.RepoMap.localDir(repoURL); ok {
+		return dir, "local", nil
+	}
+	url := g.RepoMap.url(repoURL)
+	creds, err := g.credentials(ctx, repoURL)
+	if err != nil {
+		return "", "", err
+	}
+	maxAge := g.PollInterval
+	if refresh {
+		maxAge = 0
+	}
+	sha, err = g.resolve(ctx, url, revision, creds, maxAge)
+	if err != nil {
+		return "", "", err
+	}
+	dir, _, err = g.Git.Checkout(ctx, url, sha, creds.GitAuth())
+	if err != nil {
+		return "", "", err
+	}
+	return dir, sha, nil
+}
