@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/pprof"
@@ -151,11 +152,15 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}
+	sets, err := setupAppSets(mgr, r, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
 	if err := setupSharding(mgr, r, opts); err != nil {
 		return nil, err
 	}
 	r.elected = func() bool { return isClosed(mgr.Elected()) }
-	if err := setupWebhook(mgr, r, opts); err != nil {
+	if err := setupWebhook(mgr, r, sets, opts); err != nil {
 		return nil, err
 	}
 	if opts.HealthAddr != "" && opts.HealthAddr != "0" {
@@ -170,13 +175,17 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 }
 
 // setupWebhook serves the git push webhook when an address is given.
-func setupWebhook(mgr ctrl.Manager, r *Reconciler, opts Options) error {
+func setupWebhook(mgr ctrl.Manager, r *Reconciler, sets *AppSetReconciler, opts Options) error {
 	if opts.WebhookAddr == "" || opts.WebhookAddr == "0" {
 		return nil
 	}
 	secrets := &webhookSecrets{reader: mgr.GetAPIReader(), namespace: opts.Namespace}
 	mux := http.NewServeMux()
-	mux.Handle(WebhookPath, webhook.NewHandler(secrets.get, r.refreshPushed, mgr.GetLogger().WithName("webhook")))
+	pushed := func(ctx context.Context, p webhook.Push) (int, error) {
+		n, err := r.refreshPushed(ctx, p)
+		return n + sets.refreshPushedSets(ctx, p), err
+	}
+	mux.Handle(WebhookPath, webhook.NewHandler(secrets.get, pushed, mgr.GetLogger().WithName("webhook")))
 	if err := mgr.Add(&httpServer{addr: opts.WebhookAddr, handler: mux}); err != nil {
 		return fmt.Errorf("add webhook server: %w", err)
 	}
@@ -216,6 +225,7 @@ func cachedObjects(opts Options) map[client.Object]cache.ByObject {
 	}
 	if len(opts.AppNamespaces) == 0 {
 		objs[&v1alpha1.Application{}] = cache.ByObject{Namespaces: own}
+		objs[&v1alpha1.ApplicationSet{}] = cache.ByObject{Namespaces: own}
 	}
 	return objs
 }
