@@ -62,12 +62,13 @@ func writeYAML(w io.Writer, grouped bool, roots []*manifests.Node) error {
 }
 
 type jsonApp struct {
-	Name      string           `json:"name"`
-	Parent    string           `json:"parent,omitempty"`
-	Revisions []string         `json:"revisions,omitempty"`
-	Error     string           `json:"error,omitempty"`
-	Warnings  []string         `json:"warnings,omitempty"`
-	Objects   []map[string]any `json:"objects"`
+	Name           string           `json:"name"`
+	Parent         string           `json:"parent,omitempty"`
+	ApplicationSet string           `json:"applicationSet,omitempty"`
+	Revisions      []string         `json:"revisions,omitempty"`
+	Error          string           `json:"error,omitempty"`
+	Warnings       []string         `json:"warnings,omitempty"`
+	Objects        []map[string]any `json:"objects"`
 }
 
 func writeJSON(w io.Writer, grouped bool, roots []*manifests.Node) error {
@@ -75,7 +76,7 @@ func writeJSON(w io.Writer, grouped bool, roots []*manifests.Node) error {
 	for _, r := range roots {
 		parents := map[*manifests.Node]string{}
 		r.Walk(func(n *manifests.Node, _ int) {
-			ja := jsonApp{Name: n.App.Name, Parent: parents[n], Objects: []map[string]any{}}
+			ja := jsonApp{Name: n.App.Name, Parent: parents[n], ApplicationSet: n.AppSet, Objects: []map[string]any{}}
 			if n.Err != nil {
 				ja.Error = n.Err.Error()
 			}
@@ -114,7 +115,11 @@ func writeTree(w io.Writer, root *manifests.Node) {
 				branch, next = "└── ", "    "
 			}
 		}
-		fmt.Fprintf(w, "%s%s%s  %s\n", prefix, branch, n.App.Name, summary(n))
+		name := n.App.Name
+		if n.FailedAppSet {
+			name = "ApplicationSet " + name
+		}
+		fmt.Fprintf(w, "%s%s%s  %s\n", prefix, branch, name, summary(n))
 		for i, c := range n.Children {
 			walk(c, prefix+next, i == len(n.Children)-1, false)
 		}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/appset"
 	"flotilla.dev/flotilla/internal/object"
 	"flotilla.dev/flotilla/internal/source"
 	"flotilla.dev/flotilla/internal/source/git"
@@ -33,6 +34,10 @@ type Generator struct {
 	// repository is asked again (unless the request says Refresh); default
 	// DefaultPollInterval.
 	PollInterval time.Duration
+	// AppSetReader gives ApplicationSets' clusters, plugin and cluster
+	// decision generators their cluster Secrets, ConfigMaps and resources;
+	// nil reads nothing (an empty appset.StaticReader).
+	AppSetReader appset.Reader
 
 	revisions revisionCache
 	inflight  flight

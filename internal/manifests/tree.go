@@ -15,6 +15,12 @@ type Node struct {
 	Result   *Result
 	Err      error
 	Children []*Node
+	// AppSet names the ApplicationSet that generated App ("" for an
+	// Application rendered from a source or given).
+	AppSet string
+	// FailedAppSet marks the node of an ApplicationSet that did not
+	// generate: App holds only the set's name and namespace, Err why.
+	FailedAppSet bool
 }
 
 // maxTreeDepth bounds app-of-apps recursion.
@@ -22,9 +28,11 @@ const maxTreeDepth = 32
 
 // Tree renders app and, recursively, every Application it renders: the
 // whole app-of-apps tree below it, the way the controller would reconcile
-// it. A child that fails to render keeps its error in its node; the rest of
-// the tree is still rendered. An Application that appears twice on one
-// path (a cycle) is an error in that node.
+// it. The Applications of an ApplicationSet it renders are generated (see
+// AppSetApplications) and are children like any other. A child that fails
+// to render, or a set that fails to generate, keeps its error in its
+// node; the rest of the tree is still rendered. An Application that
+// appears twice on one path (a cycle) is an error in that node.
 func (g *Generator) Tree(ctx context.Context, app *v1alpha1.Application, req Request, scope Scope) *Node {
 	return g.tree(ctx, app, req, scope, map[string]bool{}, 0)
 }
@@ -49,7 +57,14 @@ func (g *Generator) tree(ctx context.Context, app *v1alpha1.Application, req Req
 	}
 	n.Result = res
 	for _, o := range res.Objects {
-		if o.GroupVersionKind().Group != v1alpha1.SchemeGroupVersion.Group || o.GetKind() != "Application" {
+		if o.GroupVersionKind().Group != v1alpha1.SchemeGroupVersion.Group {
+			continue
+		}
+		if o.GetKind() == v1alpha1.ApplicationSetKind {
+			n.Children = append(n.Children, g.appSetChildren(ctx, app, o, req, scope, path, depth+1)...)
+			continue
+		}
+		if o.GetKind() != "Application" {
 			continue
 		}
 		child := &v1alpha1.Application{}
