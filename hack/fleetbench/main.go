@@ -38,6 +38,7 @@ type options struct {
 	timeout  time.Duration
 	poll     time.Duration
 	profile  string
+	appSet   bool
 }
 
 func main() {
@@ -50,6 +51,7 @@ func main() {
 	flag.DurationVar(&o.poll, "poll-interval", 60*time.Second, "the controller's poll interval: one full resync of the fleet each")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "how long the fleet may take to become Synced and Healthy")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write the controller's CPU profiles of the fleet's first 30s of syncing and of the resync window to PREFIX-sync.pprof and PREFIX-resync.pprof")
+	flag.BoolVar(&o.appSet, "appset", false, "benchmark one git-directories ApplicationSet over the N app directories instead of an app-of-apps root")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,6 +70,15 @@ func run(ctx context.Context, o options) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.appSet {
+		r, err := runAppSet(ctx, b)
+		if err != nil {
+			return err
+		}
+		r.peakRSS, r.rss = b.memory()
+		r.print(os.Stdout, o)
+		return nil
 	}
 	var r results
 	r.apps, r.objects = o.apps, 3*o.apps // each app: its Application, a ConfigMap, a Deployment
