@@ -57,8 +57,9 @@ func (f namespaceFilter) literal() ([]string, bool) {
 	return f, true
 }
 
-// newAppCache is a cache that holds Applications only, of the filter's
-// namespaces when they are literal and of all namespaces otherwise.
+// newAppCache is a cache that holds Applications and ApplicationSets
+// only, of the filter's namespaces when they are literal and of all
+// namespaces otherwise.
 func newAppCache(cfg *rest.Config, scheme *runtime.Scheme, ns namespaceFilter) (cache.Cache, error) {
 	opts := cache.Options{
 		Scheme:                      scheme,
@@ -78,10 +79,11 @@ func newAppCache(cfg *rest.Config, scheme *runtime.Scheme, ns namespaceFilter) (
 	return c, nil
 }
 
-// appReader reads Applications from the cache and everything else (the
-// objects of resource trees) from the API server, so the cache never
-// grows informers for arbitrary kinds. An Application outside the served
-// namespaces is not found, also when an app-of-apps names it.
+// appReader reads Applications and ApplicationSets from the cache and
+// everything else (the objects of resource trees) from the API server, so
+// the cache never grows informers for arbitrary kinds. An Application or
+// ApplicationSet outside the served namespaces is not found, also when an
+// app-of-apps names it.
 type appReader struct {
 	namespaces namespaceFilter
 	apps       client.Reader
@@ -89,17 +91,24 @@ type appReader struct {
 }
 
 func (r appReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if _, ok := obj.(*v1alpha1.Application); ok {
-		if !r.namespaces.allows(key.Namespace) {
-			return apierrors.NewNotFound(v1alpha1.SchemeGroupVersion.WithResource("applications").GroupResource(), key.Name)
-		}
-		return r.apps.Get(ctx, key, obj, opts...)
+	var resource string
+	switch obj.(type) {
+	case *v1alpha1.Application:
+		resource = v1alpha1.ApplicationPlural
+	case *v1alpha1.ApplicationSet:
+		resource = v1alpha1.ApplicationSetPlural
+	default:
+		return r.other.Get(ctx, key, obj, opts...)
 	}
-	return r.other.Get(ctx, key, obj, opts...)
+	if !r.namespaces.allows(key.Namespace) {
+		return apierrors.NewNotFound(v1alpha1.Resource(resource), key.Name)
+	}
+	return r.apps.Get(ctx, key, obj, opts...)
 }
 
 func (r appReader) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
-	if _, ok := list.(*v1alpha1.ApplicationList); ok {
+	switch list.(type) {
+	case *v1alpha1.ApplicationList, *v1alpha1.ApplicationSetList:
 		return r.apps.List(ctx, list, opts...)
 	}
 	return r.other.List(ctx, list, opts...)

@@ -1,13 +1,14 @@
 // Package server is `flotilla serve`: a JSON API under /api/v1 and a web
 // UI embedded from ui/ (plain HTML, CSS and JavaScript modules, no build
-// step) for the Applications of some namespaces.
+// step) for the Applications and ApplicationSets of some namespaces.
 //
-// Reads come from an informer cache of Applications (and, for resource
-// trees, straight from the API server); actions go through package appctl,
-// which requests a sync by writing the Application's operation, exactly as
-// `argocd app sync` does. The server never reads or returns Secret data:
-// diffs of Secrets are masked and no endpoint reads Secrets (the API token
-// may come from one, read by the server alone).
+// Reads come from an informer cache of Applications and ApplicationSets
+// (and, for resource trees, straight from the API server); actions go
+// through package appctl, which requests a sync by writing the
+// Application's operation, exactly as `argocd app sync` does. The server
+// never reads or returns Secret data: diffs of Secrets are masked and no
+// endpoint reads Secrets (the API token may come from one, read by the
+// server alone).
 //
 // Every request is authorised by a bearer token (see Options.Token):
 // writes need the Authorization header; reads accept the header or the

@@ -58,8 +58,11 @@ type Server struct {
 	opts       Options
 	namespaces namespaceFilter
 	client     client.Client // straight to the API server: writes, resource trees
-	apps       cache.Cache   // Applications only
-	reader     client.Reader // Applications from apps, everything else from client
+	apps       cache.Cache   // Applications and ApplicationSets only
+	reader     client.Reader // Applications and ApplicationSets from apps, everything else from client
+	// appSetsOff says why ApplicationSets are not served; nil once their
+	// informer is in the cache.
+	appSetsOff atomic.Pointer[unavailable]
 	handler    http.Handler
 	metrics    *metrics
 	hub        *hub
@@ -105,12 +108,15 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, namespaces: ns, client: c, apps: apps, metrics: newMetrics()}
 	s.reader = appReader{namespaces: ns, apps: apps, other: c}
 	s.hub = newHub(s.metrics.sseClients)
+	s.appSetsOff.Store(&unavailable{status: http.StatusServiceUnavailable, reason: "the cache has not started"})
 	s.handler = s.routes()
 	return s, nil
 }
 
-// Start runs the Application cache and feeds the events stream until ctx
-// ends.
+// Start runs the Application and ApplicationSet cache and feeds the
+// events stream until ctx ends. ApplicationSets are left out, and their
+// endpoints answer 501, when the cluster does not serve them or the
+// server may not list them.
 func (s *Server) Start(ctx context.Context) error {
 	inf, err := s.apps.GetInformer(ctx, &v1alpha1.Application{})
 	if err != nil {
@@ -121,6 +127,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("watch applications: %w", err)
 	}
 	defer func() { _ = inf.RemoveEventHandler(reg) }()
+	s.watchAppSets(ctx)
 	go func() {
 		if s.apps.WaitForCacheSync(ctx) {
 			s.started.Store(true)
@@ -167,6 +174,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+app+"/history", s.read(s.history))
 	mux.HandleFunc("POST "+app+"/sync", s.write(s.sync))
 	mux.HandleFunc("POST "+app+"/refresh", s.write(s.refresh))
+	mux.HandleFunc("GET /api/v1/applicationsets", s.read(s.listAppSets))
+	mux.HandleFunc("GET /api/v1/applicationsets/{namespace}/{name}", s.read(s.getAppSet))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { apiNotFound(mux, w, r) })
 
 	mux.HandleFunc("GET /{$}", serveIndex)

@@ -27,6 +27,7 @@ type AppSummary struct {
 	Wave             string        `json:"wave,omitempty"`
 	DependsOn        []string      `json:"dependsOn"`
 	Parent           *AppRef       `json:"parent,omitempty"`
+	AppSet           *AppRef       `json:"appSet,omitempty"`
 	Repo             string        `json:"repo"`
 	Path             string        `json:"path,omitempty"`
 	Chart            string        `json:"chart,omitempty"`
@@ -82,6 +83,7 @@ func summarize(app *v1alpha1.Application) AppSummary {
 		Wave:           strings.TrimSpace(app.Annotations[waveAnnotation]),
 		DependsOn:      parseDependsOn(app.Annotations[dependsOnAnnotation]),
 		Parent:         parentOf(app),
+		AppSet:         appSetOwner(app),
 		Repo:           src.RepoURL,
 		Path:           src.Path,
 		Chart:          src.Chart,
@@ -137,11 +139,16 @@ func parseDependsOn(v string) []string {
 	return deps
 }
 
-// parentOf reads the Application that applied app from its tracking id
-// ("<instance>:<group>/<kind>:<namespace>/<name>", instance "name" or
-// "namespace_name").
+// parentOf reads the Application that applied app from its tracking id.
 func parentOf(app *v1alpha1.Application) *AppRef {
-	id := app.Annotations[trackingAnnotation]
+	return trackedBy(app.Annotations, app.Namespace)
+}
+
+// trackedBy reads the Application that applied an object of namespace
+// from its tracking id ("<instance>:<group>/<kind>:<namespace>/<name>",
+// instance "name" or "namespace_name").
+func trackedBy(annotations map[string]string, namespace string) *AppRef {
+	id := annotations[trackingAnnotation]
 	instance, _, ok := strings.Cut(id, ":")
 	if !ok || instance == "" {
 		return nil
@@ -149,7 +156,7 @@ func parentOf(app *v1alpha1.Application) *AppRef {
 	if ns, name, ok := strings.Cut(instance, "_"); ok {
 		return &AppRef{Namespace: ns, Name: name}
 	}
-	return &AppRef{Namespace: app.Namespace, Name: instance}
+	return &AppRef{Namespace: namespace, Name: instance}
 }
 
 // sanitize is the Application as the API returns it: without managed

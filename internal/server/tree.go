@@ -6,33 +6,24 @@ import (
 	"flotilla.dev/flotilla/internal/appctl"
 )
 
-// TreeNode is an Application in an app-of-apps tree; App is nil for a
-// child its parent renders but that does not exist (yet).
+// TreeNode is an Application in an app-of-apps tree, or an
+// ApplicationSet one of them manages, whose children are the set's
+// generated Applications. App is nil for an Application its parent
+// renders but that does not exist (yet); AppSet is nil for such an
+// ApplicationSet.
 type TreeNode struct {
+	// Kind is Application or ApplicationSet.
+	Kind      string `json:"kind"`
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	Wave      string `json:"wave"`
 	// Cycle marks a child that is also its own ancestor; its children are
 	// not listed.
-	Cycle     bool        `json:"cycle,omitempty"`
-	DependsOn []string    `json:"dependsOn"`
-	App       *AppSummary `json:"app"`
-	Children  []*TreeNode `json:"children"`
-}
-
-func toTreeNode(n *appctl.AppNode) *TreeNode {
-	t := &TreeNode{Namespace: n.Namespace, Name: n.Name, Wave: n.Wave, Cycle: n.Cycle, DependsOn: n.DependsOn, Children: []*TreeNode{}}
-	if t.DependsOn == nil {
-		t.DependsOn = []string{}
-	}
-	if n.App != nil {
-		sum := summarize(n.App)
-		t.App = &sum
-	}
-	for _, c := range n.Children {
-		t.Children = append(t.Children, toTreeNode(c))
-	}
-	return t
+	Cycle     bool           `json:"cycle,omitempty"`
+	DependsOn []string       `json:"dependsOn"`
+	App       *AppSummary    `json:"app"`
+	AppSet    *AppSetSummary `json:"appSet,omitempty"`
+	Children  []*TreeNode    `json:"children"`
 }
 
 func (s *Server) appTree(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +37,13 @@ func (s *Server) appTree(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err, "application tree of "+ns+"/"+name)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTreeNode(root))
+	b := treeBuilder{s: s, sets: s.appSetsOff.Load() == nil}
+	tree, err := b.app(r.Context(), root, map[string]bool{})
+	if err != nil {
+		s.fail(w, err, "application tree of "+ns+"/"+name)
+		return
+	}
+	writeJSON(w, http.StatusOK, tree)
 }
 
 // ResourceNode is a resource of an Application with what it owns

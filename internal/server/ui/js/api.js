@@ -39,6 +39,7 @@ async function call(path, {method = 'GET', body, auth = token.get()} = {}) {
   return data;
 }
 
+const appSet = (ns, name) => `/applicationsets/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
 const app = (ns, name) => `/applications/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
 
 export const api = {
@@ -52,5 +53,7 @@ export const api = {
   diff: (ns, name) => call(app(ns, name) + '/diff'),
   history: (ns, name) => call(app(ns, name) + '/history'),
   sync: (ns, name, opts) => call(app(ns, name) + '/sync', {method: 'POST', body: opts}),
+  appSets: () => call('/applicationsets'),
+  appSet: (ns, name) => call(appSet(ns, name)),
   refresh: (ns, name, hard) => call(app(ns, name) + '/refresh' + (hard ? '?hard=true' : ''), {method: 'POST'}),
 };

@@ -72,6 +72,10 @@ export function appHref(ns, name, sub = '') {
   return `#/apps/${encodeURIComponent(ns)}/${encodeURIComponent(name)}${sub ? '/' + sub : ''}`;
 }
 
+export function appSetHref(ns, name) {
+  return `#/appsets/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
+}
+
 /** debounce(fn, ms) calls fn once after calls stop for ms. */
 export function debounce(fn, ms) {
   let t;

@@ -3,6 +3,8 @@
 //   #/                      the application list
 //   #/apps/NS/NAME          an application
 //   #/apps/NS/NAME/tree     the app-of-apps tree below an application
+//   #/appsets               the ApplicationSet list
+//   #/appsets/NS/NAME       an ApplicationSet
 
 import {h, clear} from './dom.js';
 import {api, token} from './api.js';
@@ -11,6 +13,8 @@ import {store} from './store.js';
 import * as list from './list.js';
 import * as appPage from './app.js';
 import * as treePage from './tree.js';
+import * as appSetList from './appsets.js';
+import * as appSetPage from './appset.js';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const view = document.getElementById('view');
@@ -22,6 +26,8 @@ function route() {
   let m;
   if ((m = path.match(/^\/apps\/([^/]+)\/([^/]+)\/tree$/))) return {page: treePage, params: {ns: m[1], name: m[2]}};
   if ((m = path.match(/^\/apps\/([^/]+)\/([^/]+)$/))) return {page: appPage, params: {ns: m[1], name: m[2]}};
+  if ((m = path.match(/^\/appsets\/([^/]+)\/([^/]+)$/))) return {page: appSetPage, params: {ns: m[1], name: m[2]}};
+  if (path === '/appsets') return {page: appSetList, params: {}};
   return {page: list, params: {}};
 }
 
@@ -33,7 +39,9 @@ function show() {
   if (cleanup) cleanup();
   cleanup = null;
   clear(view);
-  document.querySelector('[data-testid="nav-apps"]').classList.toggle('active', route().page === list);
+  const current = route().page;
+  document.querySelector('[data-testid="nav-apps"]').classList.toggle('active', current === list);
+  document.querySelector('[data-testid="nav-appsets"]').classList.toggle('active', current === appSetList || current === appSetPage);
   if (!canRead()) {
     view.append(h('div', {class: 'prompt card body', testid: 'signin-prompt'},
       h('h1', {}, 'Sign in'),

@@ -2,12 +2,14 @@
 // what they own (a Deployment's ReplicaSets, their Pods), each with its
 // sync and health.
 
-import {h, clear, appHref} from './dom.js';
+import {h, clear, appHref, appSetHref} from './dom.js';
 import {syncBadge, healthBadge} from './badges.js';
 
 function node(n) {
-  const isApp = n.group === 'argoproj.io' && n.kind === 'Application';
-  const name = isApp ? h('a', {class: 'rname', href: appHref(n.namespace, n.name)}, n.name) : h('span', {class: 'rname'}, n.name);
+  const argo = n.group === 'argoproj.io';
+  const href = argo && n.kind === 'Application' ? appHref(n.namespace, n.name)
+    : argo && n.kind === 'ApplicationSet' ? appSetHref(n.namespace, n.name) : null;
+  const name = href ? h('a', {class: 'rname', href}, n.name) : h('span', {class: 'rname'}, n.name);
   return h('li', {},
     h('div', {class: 'rnode', testid: 'resource-node', 'data-kind': n.kind, 'data-name': n.name, 'data-health': n.health || '', title: n.message || null},
       h('span', {class: 'tag kind'}, n.kind),

@@ -1,8 +1,10 @@
 // The app-of-apps view: the Applications below a root, one board per
 // parent, children in lanes by sync wave (the order the parent applies
 // them), dependsOn drawn as arrows from the dependency to its dependent.
+// An ApplicationSet a parent manages is a card of its own, with a board
+// below whose children are the Applications the set generated.
 
-import {h, svg, clear, appHref, debounce} from './dom.js';
+import {h, svg, clear, appHref, appSetHref, debounce} from './dom.js';
 import {syncBadge, healthBadge} from './badges.js';
 import {api} from './api.js';
 import {store} from './store.js';
@@ -17,7 +19,23 @@ function depKey(dep, ns) {
   return dep.includes('/') ? dep : `${ns}/${dep}`;
 }
 
+const isSet = (n) => n.kind === 'ApplicationSet';
+
+function setCard(n, {root = false} = {}) {
+  const s = n.appSet;
+  const cls = ['node-card', 'set-card', s ? `h-${s.health.toLowerCase()}` : 'missing'];
+  const apps = s ? `${s.apps.total} generated app${s.apps.total === 1 ? '' : 's'}` : 'not created yet';
+  return h('div', {class: cls, testid: 'tree-appset', 'data-appset': keyOf(n)},
+    h('div', {class: 'title'}, h('span', {class: 'tag kind'}, 'ApplicationSet'),
+      h('a', {href: appSetHref(n.namespace, n.name)}, n.name),
+      n.cycle ? h('span', {class: 'tag'}, 'cycle') : null),
+    h('div', {class: 'badges'}, healthBadge(s ? s.health : 'Missing'), s ? h('span', {class: 'tag'}, s.strategy) : null),
+    h('div', {class: 'meta'}, !root && n.children.length ? h('a', {href: appSetHref(n.namespace, n.name)}, `${apps} ↓`) : apps),
+    n.dependsOn.length ? h('div', {class: 'deps', testid: 'depends-on'}, 'depends on ', n.dependsOn.join(', ')) : null);
+}
+
 function nodeCard(n, {root = false} = {}) {
+  if (isSet(n)) return setCard(n, {root});
   const a = n.app;
   const cls = ['node-card', a ? `h-${a.health.toLowerCase()}` : 'missing', a && a.sync === 'OutOfSync' ? 's-outofsync' : null];
   return h('div', {class: cls, testid: 'tree-node', 'data-app': keyOf(n)},
@@ -47,12 +65,17 @@ function board(node, out, boards) {
   }
   const order = [...waves.keys()].sort((a, b) => a - b);
   const lanes = h('div', {class: 'lanes'},
-    lane('parent', '', nodeCard(node, {root: true}), {class: 'root-lane'}),
+    lane(isSet(node) ? 'ApplicationSet' : 'parent', '', nodeCard(node, {root: true}), {class: 'root-lane'}),
     order.map((w) => lane(`wave ${w}`, `${waves.get(w).length} app${waves.get(w).length > 1 ? 's' : ''}`,
       waves.get(w).map((c) => nodeCard(c)), {testid: 'wave-group', wave: w})));
-  const el = h('section', {class: 'card board', testid: 'board', 'data-app': keyOf(node)},
-    h('h2', {class: 'board-title'}, node.name,
-      h('span', {class: 'muted'}, `${node.children.length} application${node.children.length === 1 ? '' : 's'} in ${order.length} wave${order.length === 1 ? '' : 's'}`)),
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const nSets = node.children.filter(isSet).length;
+  const counts = isSet(node)
+    ? plural(node.children.length, 'generated application')
+    : plural(node.children.length - nSets, 'application') + (nSets ? `, ${plural(nSets, 'ApplicationSet')}` : '');
+  const el = h('section', {class: 'card board', testid: 'board', [isSet(node) ? 'data-appset' : 'data-app']: keyOf(node)},
+    h('h2', {class: 'board-title'}, isSet(node) ? h('span', {class: 'tag kind'}, 'ApplicationSet') : null, node.name,
+      h('span', {class: 'muted'}, `${counts} in ${plural(order.length, 'wave')}`)),
     lanes);
   out.append(el);
   boards.push({lanes, node});
@@ -80,8 +103,9 @@ function edges({lanes, node}) {
       svg('marker', {id: flowId, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto'},
         svg('path', {d: 'M0 0L10 5L0 10z', fill: '#b8c4d0'}))));
 
-  // The order of the waves: parent → wave a → wave b …
-  const heads = [...lanes.querySelectorAll(':scope > .lane > .lane-head')].map(box);
+  // The order of the waves: parent → wave a → wave b … (an
+  // ApplicationSet creates its Applications, it applies no waves).
+  const heads = isSet(node) ? [] : [...lanes.querySelectorAll(':scope > .lane > .lane-head')].map(box);
   for (let i = 0; i + 1 < heads.length; i++) {
     const a = heads[i], b = heads[i + 1];
     layer.append(svg('path', {class: 'flow', d: `M${a.r + 4} ${a.m}L${b.l - 4} ${b.m}`, 'marker-end': `url(#${flowId})`}));
@@ -116,6 +140,7 @@ function edges({lanes, node}) {
 export function render(root, {ns, name}) {
   let alive = true;
   let members = new Set();
+  let sets = new Set();
   let boards = [];
   const container = h('div', {testid: 'app-tree', 'data-app': `${ns}/${name}`});
   const status = h('div', {class: 'muted'}, 'Loading…');
@@ -133,7 +158,8 @@ export function render(root, {ns, name}) {
       const tree = await api.tree(ns, name);
       if (!alive) return;
       members = new Set();
-      const walk = (n) => { members.add(keyOf(n)); n.children.forEach(walk); };
+      sets = new Set();
+      const walk = (n) => { (isSet(n) ? sets : members).add(keyOf(n)); n.children.forEach(walk); };
       walk(tree);
       clear(status);
       clear(container);
@@ -148,7 +174,9 @@ export function render(root, {ns, name}) {
   const reload = debounce(load, 300);
   const unsubscribe = store.subscribe((change) => {
     const a = change.app;
-    if (change.type === 'reset' || (a && (members.has(`${a.namespace}/${a.name}`) || (a.parent && members.has(`${a.parent.namespace}/${a.parent.name}`))))) reload();
+    if (change.type === 'reset' || (a && (members.has(`${a.namespace}/${a.name}`) ||
+      (a.parent && members.has(`${a.parent.namespace}/${a.parent.name}`)) ||
+      (a.appSet && sets.has(`${a.appSet.namespace}/${a.appSet.name}`))))) reload();
   });
   window.addEventListener('resize', redraw);
   load();
