@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -93,6 +95,12 @@ func getApp(ctx context.Context, c client.Reader, namespace, name string) (*v1al
 // completeAppNames completes the first argument with the names of the
 // Applications in the namespace.
 func completeAppNames(opts *options) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return completeNames(opts, &v1alpha1.ApplicationList{})
+}
+
+// completeNames completes the first argument with the names of the
+// objects of list's kind in the namespace.
+func completeNames(opts *options, list client.ObjectList) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -103,16 +111,16 @@ func completeAppNames(opts *options) func(*cobra.Command, []string, string) ([]s
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 		defer cancel()
-		var list v1alpha1.ApplicationList
-		if err := c.List(ctx, &list, client.InNamespace(opts.appNamespace())); err != nil {
+		if err := c.List(ctx, list, client.InNamespace(opts.appNamespace())); err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
 		var names []string
-		for _, a := range list.Items {
-			if strings.HasPrefix(a.Name, toComplete) {
-				names = append(names, a.Name)
+		_ = meta.EachListItem(list, func(o runtime.Object) error {
+			if name := o.(client.Object).GetName(); strings.HasPrefix(name, toComplete) {
+				names = append(names, name)
 			}
-		}
+			return nil
+		})
 		sort.Strings(names)
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}

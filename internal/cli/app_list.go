@@ -2,24 +2,16 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appctl"
 )
 
-type appListOptions struct {
-	output, selector string
-	all              bool
-}
-
 func newAppListCmd(opts *options) *cobra.Command {
-	var lo appListOptions
+	var lo listOptions
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List Applications with their sync and health status",
@@ -34,55 +26,33 @@ func newAppListCmd(opts *options) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAppList(cmd, opts, lo) },
 	}
-	f := cmd.Flags()
-	f.StringVarP(&lo.output, "output", "o", "", "output format: wide, yaml or json (default: a table)")
-	f.StringVarP(&lo.selector, "selector", "l", "", "label selector (key=value,key!=value,…)")
-	f.BoolVarP(&lo.all, "all-namespaces", "A", false, "list the Applications of every namespace")
+	lo.addFlags(cmd.Flags(), "Applications")
 	return cmd
 }
 
-func runAppList(cmd *cobra.Command, opts *options, lo appListOptions) error {
-	switch lo.output {
-	case "", "wide", "yaml", "json":
-	default:
-		return fmt.Errorf("unknown output format %q: use wide, yaml or json", lo.output)
-	}
-	sel, err := labels.Parse(lo.selector)
+func runAppList(cmd *cobra.Command, opts *options, lo listOptions) error {
+	listOpts, err := lo.query(opts)
 	if err != nil {
-		return fmt.Errorf("label selector %q: %w", lo.selector, err)
+		return err
 	}
 	c, err := opts.appClient()
 	if err != nil {
 		return err
 	}
-	listOpts := []client.ListOption{client.MatchingLabelsSelector{Selector: sel}}
-	if !lo.all {
-		listOpts = append(listOpts, client.InNamespace(opts.appNamespace()))
-	}
 	var list v1alpha1.ApplicationList
 	if err := c.List(cmd.Context(), &list, listOpts...); err != nil {
 		return fmt.Errorf("list applications: %w", err)
 	}
-	sort.Slice(list.Items, func(i, j int) bool {
-		a, b := list.Items[i], list.Items[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	if lo.output == "yaml" || lo.output == "json" {
+	sortByNamespaceName(list.Items)
+	if lo.structured() {
 		items := make([]*v1alpha1.Application, 0, len(list.Items))
 		for i := range list.Items {
 			items = append(items, forOutput(&list.Items[i]))
 		}
-		return writeObject(opts.out, lo.output, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+		return lo.writeList(opts, items)
 	}
 	if len(list.Items) == 0 {
-		where := "namespace " + opts.appNamespace()
-		if lo.all {
-			where = "any namespace"
-		}
-		fmt.Fprintf(opts.err, "No Applications found in %s.\n", where)
+		lo.noneFound(opts, "Applications")
 		return nil
 	}
 	return appTable(list.Items, lo.all, lo.output == "wide").write(opts.out)

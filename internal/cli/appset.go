@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -72,29 +70,7 @@ func appSetArg(cmd *cobra.Command, args []string) error {
 // completeAppSetNames completes the first argument with the names of the
 // ApplicationSets in the namespace.
 func completeAppSetNames(opts *options) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		c, err := opts.appClient()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveError
-		}
-		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-		defer cancel()
-		var list v1alpha1.ApplicationSetList
-		if err := c.List(ctx, &list, client.InNamespace(opts.appNamespace())); err != nil {
-			return nil, cobra.ShellCompDirectiveError
-		}
-		var names []string
-		for _, s := range list.Items {
-			if strings.HasPrefix(s.Name, toComplete) {
-				names = append(names, s.Name)
-			}
-		}
-		sort.Strings(names)
-		return names, cobra.ShellCompDirectiveNoFileComp
-	}
+	return completeNames(opts, &v1alpha1.ApplicationSetList{})
 }
 
 // offlineNamespace is where generate, diff and render put ApplicationSets

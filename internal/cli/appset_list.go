@@ -2,12 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 )
@@ -15,13 +12,8 @@ import (
 // maxStateWidth bounds the CONDITION column of the table (not -o wide).
 const maxStateWidth = 60
 
-type appSetListOptions struct {
-	output, selector string
-	all              bool
-}
-
 func newAppSetListCmd(opts *options) *cobra.Command {
-	var lo appSetListOptions
+	var lo listOptions
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List ApplicationSets with their generators, Applications, health and condition",
@@ -36,55 +28,33 @@ func newAppSetListCmd(opts *options) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAppSetList(cmd, opts, lo) },
 	}
-	f := cmd.Flags()
-	f.StringVarP(&lo.output, "output", "o", "", "output format: wide, yaml or json (default: a table)")
-	f.StringVarP(&lo.selector, "selector", "l", "", "label selector (key=value,key!=value,…)")
-	f.BoolVarP(&lo.all, "all-namespaces", "A", false, "list the ApplicationSets of every namespace")
+	lo.addFlags(cmd.Flags(), "ApplicationSets")
 	return cmd
 }
 
-func runAppSetList(cmd *cobra.Command, opts *options, lo appSetListOptions) error {
-	switch lo.output {
-	case "", "wide", "yaml", "json":
-	default:
-		return fmt.Errorf("unknown output format %q: use wide, yaml or json", lo.output)
-	}
-	sel, err := labels.Parse(lo.selector)
+func runAppSetList(cmd *cobra.Command, opts *options, lo listOptions) error {
+	listOpts, err := lo.query(opts)
 	if err != nil {
-		return fmt.Errorf("label selector %q: %w", lo.selector, err)
+		return err
 	}
 	c, err := opts.appClient()
 	if err != nil {
 		return err
 	}
-	listOpts := []client.ListOption{client.MatchingLabelsSelector{Selector: sel}}
-	if !lo.all {
-		listOpts = append(listOpts, client.InNamespace(opts.appNamespace()))
-	}
 	var list v1alpha1.ApplicationSetList
 	if err := c.List(cmd.Context(), &list, listOpts...); err != nil {
 		return fmt.Errorf("list applicationsets: %w", err)
 	}
-	sort.Slice(list.Items, func(i, j int) bool {
-		a, b := list.Items[i], list.Items[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	if lo.output == "yaml" || lo.output == "json" {
+	sortByNamespaceName(list.Items)
+	if lo.structured() {
 		items := make([]*v1alpha1.ApplicationSet, 0, len(list.Items))
 		for i := range list.Items {
 			items = append(items, setForOutput(&list.Items[i]))
 		}
-		return writeObject(opts.out, lo.output, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+		return lo.writeList(opts, items)
 	}
 	if len(list.Items) == 0 {
-		where := "namespace " + opts.appNamespace()
-		if lo.all {
-			where = "any namespace"
-		}
-		fmt.Fprintf(opts.err, "No ApplicationSets found in %s.\n", where)
+		lo.noneFound(opts, "ApplicationSets")
 		return nil
 	}
 	return appSetTable(list.Items, lo.all, lo.output == "wide").write(opts.out)

@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,8 +50,7 @@ func setupAppSets(mgr ctrl.Manager, r *Reconciler, workers int) (*AppSetReconcil
 	})
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.ApplicationSet{}, builder.WithPredicates(r.inWatchedNamespace(), appSetIntentChanged())).
-		Watches(&v1alpha1.Application{}, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.ApplicationSet{}, handler.OnlyControllerOwner()),
-			builder.WithPredicates(r.inWatchedNamespace(), generatedAppChanged())).
+		Watches(&v1alpha1.Application{}, generatedAppHandler(), builder.WithPredicates(r.inWatchedNamespace(), generatedAppChanged())).
 		WatchesRawSource(source.Kind(r.Secrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(s.allSets), clusterSecrets)).
 		WatchesRawSource(source.Channel(s.urgent, &handler.TypedEnqueueRequestForObject[*v1alpha1.ApplicationSet]{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers/2, 1)}).
@@ -56,6 +59,7 @@ func setupAppSets(mgr ctrl.Manager, r *Reconciler, workers int) (*AppSetReconcil
 	if err != nil {
 		return nil, fmt.Errorf("build applicationset controller: %w", err)
 	}
+	r.sets = s
 	return s, nil
 }
 
@@ -89,6 +93,52 @@ func generatedAppChanged() predicate.Predicate {
 			phaseOf(a) != phaseOf(b) || !equality.Semantic.DeepEqual(a.Operation, b.Operation) ||
 			!equality.Semantic.DeepEqual(a.Status.GetRevisions(), b.Status.GetRevisions())
 	}}
+}
+
+// statusSettle is how long a set waits after a generated Application's
+// sync or health changed before its next pass: a fleet's Applications
+// change status in bursts while they sync, and one pass serves a burst.
+const statusSettle = 2 * time.Second
+
+// generatedAppHandler queues the set that owns an Application: at once
+// when the Application appears, goes or is edited, after statusSettle
+// when only its sync, health or operation changed.
+func generatedAppHandler() handler.EventHandler {
+	owner := func(o client.Object) (reconcile.Request, bool) {
+		ref := metav1.GetControllerOfNoCopy(o)
+		if ref == nil || ref.Kind != "ApplicationSet" || ref.APIVersion != v1alpha1.SchemeGroupVersion.String() {
+			return reconcile.Request{}, false
+		}
+		return reconcile.Request{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: ref.Name}}, true
+	}
+	now := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		if req, ok := owner(o); ok {
+			q.Add(req)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			now(e.Object, q)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			now(e.Object, q)
+		},
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			now(e.Object, q)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			a, ok1 := e.ObjectOld.(*v1alpha1.Application)
+			b, ok2 := e.ObjectNew.(*v1alpha1.Application)
+			if !ok1 || !ok2 || intentOf(a) != intentOf(b) || !a.DeletionTimestamp.Equal(b.DeletionTimestamp) {
+				now(e.ObjectNew, q)
+				now(e.ObjectOld, q)
+				return
+			}
+			if req, ok := owner(e.ObjectNew); ok {
+				q.AddAfter(req, statusSettle)
+			}
+		},
+	}
 }
 
 // allSets queues every watched set: a cluster Secret changed, which any
@@ -163,4 +213,16 @@ func (a *appSetReader) Resources(ctx context.Context, gvk schema.GroupVersionKin
 		return nil, fmt.Errorf("list %s in %s: %w", gvk.Kind, namespace, err)
 	}
 	return list.Items, nil
+}
+
+// enqueueAll passes every watched set again: after this replica's shard
+// changed, the sets it now owns are picked up.
+func (s *AppSetReconciler) enqueueAll(ctx context.Context) {
+	var sets v1alpha1.ApplicationSetList
+	if err := s.client.List(ctx, &sets); err != nil {
+		return
+	}
+	for i := range sets.Items {
+		s.enqueue(&sets.Items[i])
+	}
 }

@@ -80,6 +80,8 @@ type Reconciler struct {
 	fresh *sync.Map
 	// elected reports whether this replica is the leader (nil: it is).
 	elected func() bool
+	// sets reconciles the ApplicationSets beside the Applications.
+	sets *AppSetReconciler
 	// clusters are the destination clusters; nil reconciles everything
 	// on Cluster.
 	clusters *clusterSet

@@ -93,6 +93,9 @@ func intentChanged() predicate.Predicate {
 // replica's shard changed, the Applications it now owns are picked up and
 // those it gave away are dropped at their next event.
 func (r *Reconciler) enqueueAll(ctx context.Context) {
+	if r.sets != nil {
+		r.sets.enqueueAll(ctx)
+	}
 	var apps v1alpha1.ApplicationList
 	if err := r.Client.List(ctx, &apps); err != nil {
 		return
