@@ -112,6 +112,20 @@ func TestAppSetGitDirectoriesFollowPushes(t *testing.T) {
 	}
 	waitOwnedApps(t, c, "dirs-sync", "sync-three", "sync-two")
 	waitOwnedApps(t, c, "dirs-keep", "keep-one", "keep-three", "keep-two")
+
+	// Without a push, the refresh annotation asks git again; the
+	// controller removes it once the pass is done.
+	repo.Commit(t, map[string]string{"apps/four/cm.yaml": configMap("dirs-four", "1")}, "a fourth app")
+	set := getSet(t, c, "dirs-sync")
+	patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"annotations":{"`+appset.RefreshAnnotation+`":"true"}}}`))
+	if err := c.Patch(context.Background(), set, patch); err != nil {
+		t.Fatal(err)
+	}
+	waitOwnedApps(t, c, "dirs-sync", "sync-four", "sync-three", "sync-two")
+	eventually(t, 30*time.Second, func() (bool, string) {
+		_, pending := getSet(t, c, "dirs-sync").Annotations[appset.RefreshAnnotation]
+		return !pending, "the refresh annotation is still there"
+	})
 }
 
 // An Application that exists unowned under a generated name is adopted;
