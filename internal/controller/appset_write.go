@@ -28,7 +28,11 @@ const orphanFinalizer = appset.ResourcesFinalizer
 func (s *AppSetReconciler) write(ctx context.Context, set *v1alpha1.ApplicationSet, plan *appset.Plan) error {
 	var errs []error
 	for _, app := range plan.Create {
-		if err := s.client.Create(ctx, app); err != nil {
+		err := s.client.Create(ctx, app)
+		if apierrors.IsAlreadyExists(err) {
+			continue // the cache has not seen our last create yet: the next pass compares it
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("create application %s: %w", app.Name, err))
 			continue
 		}
