@@ -19,8 +19,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// examplesDir is /work/shared/examples, seen from this package's directory.
-var examplesDir = filepath.Join("..", "..", "..", "shared", "examples")
+// examplesDir is the repository's examples/, seen from this package's
+// directory: our users' repository layouts and the demo.
+var examplesDir = filepath.Join("..", "..", "examples")
 
 // minExampleObjects is how many Argo CD objects the examples held when this
 // test was written. The test fails below it, so a broken walk cannot pass

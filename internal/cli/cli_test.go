@@ -22,15 +22,16 @@ func run(t *testing.T, args ...string) result {
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
-// examplesDir is ../shared/examples beside the repository.
+// examplesDir is the repository's examples/: our users' repository
+// layouts (four-repo, homelab-app-of-apps) and the demo.
 func examplesDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "examples"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "examples"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("shared examples not found beside the repository: %v", err)
+		t.Fatalf("examples not found in the repository: %v", err)
 	}
 	return dir
 }
