@@ -203,15 +203,8 @@ func TestHooksRunInTheirPhases(t *testing.T) {
 	if !exists(c, &migrate, ns, "migrate") || !exists(c, &report, ns, "report") || !exists(c, &web, ns, "web") || !exists(c, &settings, ns, "settings") {
 		t.Fatalf("expected objects missing: %s", describe(app))
 	}
-	// PreSync completed before any Sync-phase object was created.
-	if migrate.Status.CompletionTime == nil || settings.CreationTimestamp.Before(migrate.Status.CompletionTime) || web.CreationTimestamp.Before(migrate.Status.CompletionTime) {
-		t.Errorf("PreSync hook completed at %v, Sync objects created at %s and %s", migrate.Status.CompletionTime, settings.CreationTimestamp, web.CreationTimestamp)
-	}
-	// PostSync started after every Sync object was healthy.
-	available := deploymentAvailableSince(&web)
-	if report.CreationTimestamp.Before(&available) {
-		t.Errorf("PostSync hook created at %s, before the Deployment was available at %s", report.CreationTimestamp, available)
-	}
+	// (TestPreSyncHoldsSyncPhase and TestPostSyncWaitsForHealthySync hold
+	// each phase open to show the order.)
 	// Delete policies: HookSucceeded hooks are gone, the others stay.
 	for _, gone := range []string{"smoke", "helm-pre"} {
 		if exists(c, &batchv1.Job{}, ns, gone) {
@@ -274,6 +267,9 @@ func TestAppOfAppsWavesWaitForChildren(t *testing.T) {
 		child := strings.Replace(directoryApp(name, repo.URL(), "workloads/"+name, ns, true), "metadata:\n", "metadata:\n  namespace: argocd\n", 1)
 		files["apps/"+name+".yaml"] = wave(child, fmt.Sprint(i))
 		files["workloads/"+name+"/deployment.yaml"] = deployment("web", 1)
+		if i == 1 {
+			files["workloads/"+name+"/deployment.yaml"] = gatedDeployment("web", "child-waves", "")
+		}
 	}
 	repo.Commit(t, files, "waved fleet")
 	createApp(t, c, directoryApp("waved-root", repo.URL(), "apps", appNamespace, true))
@@ -282,21 +278,88 @@ func TestAppOfAppsWavesWaitForChildren(t *testing.T) {
 			_ = c.Delete(context.Background(), &v1alpha1.Application{ObjectMeta: objectMeta(n)})
 		}
 	})
+	// Child 1 is held unhealthy by the gate: child 2 must not be created.
+	eventually(t, 60*time.Second, func() (bool, string) {
+		app := &v1alpha1.Application{}
+		if err := c.Get(context.Background(), client.ObjectKey{Namespace: appNamespace, Name: names[0]}, app); err != nil {
+			return false, err.Error()
+		}
+		return app.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && app.Status.Health.Status == v1alpha1.HealthStatusProgressing, describe(app)
+	})
+	for range 20 {
+		if exists(c, &v1alpha1.Application{}, appNamespace, names[1]) {
+			t.Fatalf("%s was created while %s of the wave before was not Healthy", names[1], names[0])
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	openGate(t, c, "child-waves")
 	waitSyncedHealthy(t, c, "waved-root", "", 180*time.Second)
-	var prev *v1alpha1.Application
 	for _, n := range names {
-		app := getApp(t, c, n)
-		if app.Status.Health.Status != v1alpha1.HealthStatusHealthy || app.Status.Sync.Status != v1alpha1.SyncStatusCodeSynced {
+		if app := getApp(t, c, n); app.Status.Health.Status != v1alpha1.HealthStatusHealthy || app.Status.Sync.Status != v1alpha1.SyncStatusCodeSynced {
 			t.Fatalf("%s: %s", n, describe(app))
 		}
-		if prev != nil {
-			healthySince := prev.Status.Health.LastTransitionTime
-			if app.CreationTimestamp.Before(healthySince) {
-				t.Errorf("%s created at %s, before %s was Synced and Healthy at %s", n, app.CreationTimestamp, prev.Name, healthySince)
-			}
-		}
-		prev = app
 	}
+}
+
+// TestPreSyncHoldsSyncPhase holds a PreSync hook Job open (its Pod waits
+// for a gate) and shows that no Sync-phase object is applied until it
+// completes.
+func TestPreSyncHoldsSyncPhase(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	repo := gittest.NewServer(t).NewRepo(t, "presync-gate")
+	repo.Commit(t, map[string]string{
+		"app/migrate.yaml": gatedJob(job("migrate", map[string]string{"argocd.argoproj.io/hook": "PreSync"}), "presync"),
+		"app/cm.yaml":      configMap("settings", "1"),
+	}, "gated presync")
+	createApp(t, c, directoryApp("presync-gate", repo.URL(), "app", ns, false))
+	eventually(t, 60*time.Second, func() (bool, string) {
+		return exists(c, &batchv1.Job{}, ns, "migrate"), "the PreSync Job was not created"
+	})
+	for range 20 {
+		if exists(c, &corev1.ConfigMap{}, ns, "settings") {
+			t.Fatal("a Sync-phase object was applied while the PreSync hook was running")
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	openGate(t, c, "presync")
+	waitOperation(t, c, "presync-gate", v1alpha1.OperationSucceeded, 90*time.Second)
+	if !exists(c, &corev1.ConfigMap{}, ns, "settings") {
+		t.Fatal("the Sync phase did not run after the PreSync hook completed")
+	}
+}
+
+// TestPostSyncWaitsForHealthySync holds a Sync-phase Deployment unhealthy
+// behind a gate and shows that the PostSync hook is not created until it
+// is Healthy.
+func TestPostSyncWaitsForHealthySync(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	repo := gittest.NewServer(t).NewRepo(t, "postsync-gate")
+	repo.Commit(t, map[string]string{
+		"app/deploy.yaml": gatedDeployment("web", "postsync", ""),
+		"app/smoke.yaml":  job("smoke", map[string]string{"argocd.argoproj.io/hook": "PostSync"}),
+	}, "gated sync")
+	createApp(t, c, directoryApp("postsync-gate", repo.URL(), "app", ns, false))
+	eventually(t, 60*time.Second, func() (bool, string) {
+		return exists(c, &appsv1.Deployment{}, ns, "web"), "the Deployment was not applied"
+	})
+	for range 20 {
+		if exists(c, &batchv1.Job{}, ns, "smoke") {
+			t.Fatal("the PostSync hook ran while the Sync phase was not Healthy")
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	openGate(t, c, "postsync")
+	waitOperation(t, c, "postsync-gate", v1alpha1.OperationSucceeded, 90*time.Second)
+	if !exists(c, &batchv1.Job{}, ns, "smoke") {
+		t.Fatal("the PostSync hook did not run once the Sync phase was Healthy")
+	}
+}
+
+// gatedJob makes a Job's Pod wait for the gate label on a node.
+func gatedJob(manifest, gate string) string {
+	return strings.Replace(manifest, "      restartPolicy: Never\n", "      restartPolicy: Never\n      nodeSelector: {"+gateLabel+": "+gate+"}\n", 1)
 }
 
 func TestKilledControllerResumesOperation(t *testing.T) {
