@@ -162,7 +162,9 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 		}
 	}
 	tasks := flsync.Plan(desired, selectResources(op.Sync.Resources, cmp.hooks),
-		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{PruneLast: opts.HasOption("PruneLast=true")})
+		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{
+			PruneLast: opts.HasOption("PruneLast=true"), Revision: firstOf(pinnedRevisions(app, st)), StartedAt: st.StartedAt.Time,
+		})
 	progress := toProgress(st.SyncResult.Resources)
 	cluster := newRecordingCluster(r, app, opts)
 	out, err := flsync.Step(ctx, cluster, tasks, progress, flsync.Options{
@@ -390,4 +392,11 @@ func (r *Reconciler) respectIgnored(ctx context.Context, app *v1alpha1.Applicati
 		out = append(out, kept)
 	}
 	return out, nil
+}
+
+func firstOf(revs []string) string {
+	if len(revs) == 0 {
+		return ""
+	}
+	return revs[0]
 }

@@ -213,6 +213,10 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		return ctrl.Result{RequeueAfter: errorRequeue}
 	}
 	blocked := false
+	// A new operation is written as Running, with its start, before its
+	// first step: the names of generateName hooks and the resumption after
+	// a crash depend on that start.
+	started := false
 	if running == nil {
 		blocked = r.recordDependencies(ctx, app)
 	}
@@ -223,7 +227,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		}
 		if op != nil {
 			r.startOperation(app, op, cmp.revisions)
-			running = app.Status.OperationState
+			running, started = app.Status.OperationState, true
 			logger.Info("sync started", "app", app.Namespace+"/"+app.Name, "revision", running.Operation.Sync.Revision, "automated", op.InitiatedBy.Automated)
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
@@ -235,7 +239,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		}
 	}
 	var requeue time.Duration
-	if running != nil {
+	if running != nil && !started {
 		requeue = r.stepOperation(ctx, app, cmp)
 		state := &desiredState{revisions: cmp.revisions, objects: append(append([]*unstructured.Unstructured(nil), cmp.desired...), cmp.hooks...)}
 		if cmp, err = r.compare(ctx, app, state); err != nil {

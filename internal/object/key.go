@@ -21,7 +21,13 @@ type Key struct {
 // KeyOf returns the key of u.
 func KeyOf(u *unstructured.Unstructured) Key {
 	gvk := u.GroupVersionKind()
-	return Key{Group: gvk.Group, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName()}
+	name := u.GetName()
+	if name == "" {
+		// A hook named by metadata.generateName until a sync names it; a
+		// generateName ends in "-" where no name may, so they never meet.
+		name = u.GetGenerateName()
+	}
+	return Key{Group: gvk.Group, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: name}
 }
 
 // GroupKind returns the key's group and kind.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -50,6 +51,36 @@ func TaskID(phase Phase, hook, prune bool, k object.Key) string {
 type PlanOptions struct {
 	// PruneLast defers every prune until the last wave is healthy.
 	PruneLast bool
+	// Revision and StartedAt are the operation's: they name the hooks
+	// that have only a metadata.generateName, as Argo CD does, so an
+	// operation resumed after a restart finds the hooks it created.
+	Revision  string
+	StartedAt time.Time
+}
+
+// HookName is the name Argo CD gives a hook with only a generateName in
+// an operation: the generateName, the revision's first seven characters,
+// the phase and the operation's start in Unix seconds, lower-cased.
+func HookName(generateName, revision string, phase Phase, startedAt time.Time) string {
+	rev := revision
+	if len(rev) >= 8 {
+		rev = rev[:7]
+	}
+	return generateName + strings.ToLower(fmt.Sprintf("%s-%s-%d", rev, phase, startedAt.UTC().Unix()))
+}
+
+// named is hook u as it runs in phase: named per operation when it has
+// only a generateName.
+func named(u *unstructured.Unstructured, phase Phase, opts PlanOptions) *unstructured.Unstructured {
+	if u.GetName() != "" || u.GetGenerateName() == "" {
+		return u
+	}
+	n := u.DeepCopy()
+	n.SetName(HookName(u.GetGenerateName(), opts.Revision, phase, opts.StartedAt))
+	if app, _, ok := apply.ParseTrackingID(n.GetAnnotations()[apply.TrackingAnnotation]); ok {
+		apply.SetTracking(n, app) // the tracking id names the object by its name
+	}
+	return n
 }
 
 // Plan turns resources, hooks and objects to prune into ordered tasks:
@@ -66,7 +97,7 @@ func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOpti
 			continue
 		}
 		for _, p := range HookPhases(u) {
-			tasks = append(tasks, Task{Obj: u, Phase: p, Wave: Wave(u), Hook: true})
+			tasks = append(tasks, Task{Obj: named(u, p, opts), Phase: p, Wave: Wave(u), Hook: true})
 		}
 	}
 	for _, u := range prunable {

@@ -1,9 +1,13 @@
 package sync
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"flotilla.dev/flotilla/internal/apply"
 )
 
 func TestPlanPullsNamespaceAndCRDAhead(t *testing.T) {
@@ -32,5 +36,42 @@ func TestPlanPullsNamespaceAndCRDAhead(t *testing.T) {
 	}
 	if order[0] != "widgets.example.com" || order[1] != "w" {
 		t.Fatalf("order = %v, want the CRD right before its custom resource", order)
+	}
+}
+
+func TestPlanNamesGenerateNameHooks(t *testing.T) {
+	hook := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]any{"generateName": "upgrade-sql-schema-", "namespace": "db", "annotations": map[string]any{
+			"argocd.argoproj.io/hook": "PreSync,PostSync",
+		}},
+	}}
+	apply.SetTracking(hook, "guestbook")
+	started := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	opts := PlanOptions{Revision: "3F1C2A9D0E6B", StartedAt: started}
+	tasks := Plan(nil, []*unstructured.Unstructured{hook}, nil, opts)
+	want := map[Phase]string{
+		PreSync:  fmt.Sprintf("upgrade-sql-schema-3f1c2a9-presync-%d", started.Unix()),
+		PostSync: fmt.Sprintf("upgrade-sql-schema-3f1c2a9-postsync-%d", started.Unix()),
+	}
+	if len(tasks) != 2 {
+		t.Fatalf("%d tasks, want 2", len(tasks))
+	}
+	for _, task := range tasks {
+		if got := task.Obj.GetName(); got != want[task.Phase] {
+			t.Errorf("%s hook named %q, want %q", task.Phase, got, want[task.Phase])
+		}
+		if !apply.IsTrackedBy(task.Obj, "guestbook") {
+			t.Errorf("%s hook's tracking id %q does not name it", task.Phase, task.Obj.GetAnnotations()[apply.TrackingAnnotation])
+		}
+	}
+	if hook.GetName() != "" {
+		t.Error("planning changed the rendered hook")
+	}
+	// The same operation names it the same again: a resumed operation
+	// finds the hook it created.
+	again := Plan(nil, []*unstructured.Unstructured{hook}, nil, opts)
+	if again[0].Obj.GetName() != tasks[0].Obj.GetName() {
+		t.Error("hook names differ between two plans of one operation")
 	}
 }
