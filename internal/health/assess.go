@@ -46,9 +46,16 @@ func Assess(u *unstructured.Unstructured) Status {
 // pendingDeletion is the health of any object being deleted.
 var pendingDeletion = Status{Code: Progressing, Message: "Pending deletion"}
 
-// builtin runs the built-in check for u's kind, or kstatus' conventions.
+// builtin runs the built-in check for u's kind: a built-in CEL check
+// (exact key, then the most specific pattern, as Argo CD picks its own Lua
+// scripts), else a Go check, else kstatus' conventions.
 func builtin(u *unstructured.Unstructured) Status {
 	gvk := u.GroupVersionKind()
+	if bc, _ := builtinCEL(); bc != nil {
+		if chk := bc.lookup(gvk.Group, gvk.Kind); chk != nil {
+			return chk.assess(u, bc.timeout)
+		}
+	}
 	check, ok := checks[gvk.Group+"/"+gvk.Kind]
 	if !ok {
 		check = generic

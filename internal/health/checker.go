@@ -38,7 +38,16 @@ type customCheck struct {
 	key         string // as given to NewChecker
 	group, kind string // normalised; patterns when wildcard
 	wildcard    bool
+	builtin     bool // shipped with flotilla, not a user's
 	prg         cel.Program
+}
+
+// name is how messages refer to the check.
+func (chk *customCheck) name() string {
+	if chk.builtin {
+		return fmt.Sprintf("built-in health check %q", chk.key)
+	}
+	return fmt.Sprintf("health check %q", chk.key)
 }
 
 // NewChecker compiles custom health checks. Keys are "group/Kind", with
@@ -46,43 +55,87 @@ type customCheck struct {
 // patterns ("*.crossplane.io/*", "*" also matching the core group). Values
 // are CEL expressions over `obj` (the object as a map) that evaluate to a
 // map {"status": "Healthy"|"Progressing"|"Degraded"|"Suspended"|"Missing"|
-// "Unknown", "message": "..."}, message optional. Errors name the key.
+// "Unknown", "message": "..."}, message optional. Besides the standard
+// library, expressions may use optional types (obj.?status.orValue(...)),
+// cel-go's string extensions and cel.bind for local names. Errors name the
+// key.
 func NewChecker(exprs map[string]string) (*Checker, error) {
+	env, err := newEnv()
+	if err != nil {
+		return nil, err
+	}
+	c := newEmptyChecker()
+	for _, key := range sortedKeys(exprs) {
+		if err := c.add(env, key, exprs[key]); err != nil {
+			return nil, err
+		}
+	}
+	c.sortPatterns()
+	return c, nil
+}
+
+// newEnv is the CEL environment of every health check, custom or built-in.
+func newEnv() (*cel.Env, error) {
 	env, err := cel.NewEnv(
 		cel.Variable("obj", cel.DynType),
 		cel.OptionalTypes(),
 		ext.Strings(),
+		ext.Bindings(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("cel environment: %w", err)
 	}
-	c := &Checker{exact: map[string]*customCheck{}, timeout: EvalTimeout}
-	seen := map[string]string{}
-	for _, key := range sortedKeys(exprs) {
-		group, kind, wildcard, err := parseKey(key)
-		if err != nil {
-			return nil, fmt.Errorf("health check %q: %w", key, err)
-		}
-		norm := group + "/" + kind
-		if other, dup := seen[norm]; dup {
-			return nil, fmt.Errorf("health checks %q and %q are for the same kind %s", other, key, norm)
-		}
-		seen[norm] = key
-		prg, err := compile(env, exprs[key])
-		if err != nil {
-			return nil, fmt.Errorf("health check %q: %w", key, err)
-		}
-		chk := &customCheck{key: key, group: group, kind: kind, wildcard: wildcard, prg: prg}
-		if wildcard {
-			c.patterns = append(c.patterns, chk)
-		} else {
-			c.exact[norm] = chk
+	return env, nil
+}
+
+// newEmptyChecker returns a Checker without checks.
+func newEmptyChecker() *Checker {
+	return &Checker{exact: map[string]*customCheck{}, timeout: EvalTimeout}
+}
+
+// add compiles expr as the check for key. A key for a kind that already
+// has a check is an error naming both keys.
+func (c *Checker) add(env *cel.Env, key, expr string) error {
+	group, kind, wildcard, err := parseKey(key)
+	if err != nil {
+		return fmt.Errorf("health check %q: %w", key, err)
+	}
+	norm := group + "/" + kind
+	if other := c.keyFor(norm); other != "" {
+		return fmt.Errorf("health checks %q and %q are for the same kind %s", other, key, norm)
+	}
+	prg, err := compile(env, expr)
+	if err != nil {
+		return fmt.Errorf("health check %q: %w", key, err)
+	}
+	chk := &customCheck{key: key, group: group, kind: kind, wildcard: wildcard, prg: prg}
+	if wildcard {
+		c.patterns = append(c.patterns, chk)
+	} else {
+		c.exact[norm] = chk
+	}
+	return nil
+}
+
+// keyFor returns the key of the check already added for the normalised
+// "group/Kind" norm, or "".
+func (c *Checker) keyFor(norm string) string {
+	if chk, ok := c.exact[norm]; ok {
+		return chk.key
+	}
+	for _, chk := range c.patterns {
+		if chk.group+"/"+chk.kind == norm {
+			return chk.key
 		}
 	}
+	return ""
+}
+
+// sortPatterns puts the most specific pattern first.
+func (c *Checker) sortPatterns() {
 	sort.SliceStable(c.patterns, func(i, j int) bool {
 		return specificity(c.patterns[i]) > specificity(c.patterns[j])
 	})
-	return c, nil
 }
 
 // compile type-checks expr and plans it with the cost and interrupt limits.
@@ -156,18 +209,18 @@ func (c *Checker) lookup(group, kind string) *customCheck {
 func (chk *customCheck) assess(u *unstructured.Unstructured, timeout time.Duration) (st Status) {
 	defer func() {
 		if r := recover(); r != nil {
-			st = Status{Code: Unknown, Message: fmt.Sprintf("health check %q panicked: %v", chk.key, r)}
+			st = Status{Code: Unknown, Message: fmt.Sprintf("%s panicked: %v", chk.name(), r)}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	val, _, err := chk.prg.ContextEval(ctx, map[string]any{"obj": u.Object})
 	if err != nil {
-		return Status{Code: Unknown, Message: fmt.Sprintf("health check %q: %v", chk.key, err)}
+		return Status{Code: Unknown, Message: fmt.Sprintf("%s: %v", chk.name(), err)}
 	}
 	st, err = decodeResult(val)
 	if err != nil {
-		return Status{Code: Unknown, Message: fmt.Sprintf("health check %q: %v", chk.key, err)}
+		return Status{Code: Unknown, Message: fmt.Sprintf("%s: %v", chk.name(), err)}
 	}
 	return st
 }

@@ -14,10 +14,21 @@
 // defaults (replicas, update strategies, restartPolicy) are defaulted
 // before checking, so a manifest is judged as its live object would be.
 //
+// The custom resources Argo CD checks with the Lua scripts of its
+// resource_customizations folder (cert-manager, External Secrets, Argo
+// Rollouts, Flux, KEDA, CloudNativePG, Strimzi, Crossplane, IstioOperator)
+// have built-in checks written in CEL, ported script for script, message
+// for message. They live as data in builtin/*.yaml, in the very format of
+// the flotilla-health ConfigMap, are compiled once on first use, and are
+// picked as Argo CD picks its scripts: an exact kind first, then the most
+// specific pattern ("*.crossplane.io/*"); then come the Go checks.
+//
 // A Checker adds custom checks written in CEL instead of Lua, keyed by
 // group and kind like Argo CD's resource.customizations.health.<group>_<Kind>
-// ConfigMap keys (ParseConfigMap reads those); a custom check wins over the
-// built-in one. Each evaluation is bounded by CostLimit and EvalTimeout.
+// ConfigMap keys (ParseConfigMap reads those); a custom check, exact or
+// pattern, wins over every built-in one, as a resource customization in
+// argocd-cm wins over Argo CD's own scripts. Each evaluation is bounded by
+// CostLimit and EvalTimeout.
 //
 // Worst aggregates statuses with Argo CD's ordering.
 package health
