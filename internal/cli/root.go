@@ -49,7 +49,7 @@ into Kubernetes clusters: an existing app-of-apps repository works unchanged.`,
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&opts.context, "context", "", "the kubeconfig context to use")
 	f.StringVarP(&opts.namespace, "namespace", "n", "", "namespace of the Applications (default: the context's namespace, else argocd)")
-	root.AddCommand(newAppCmd(opts), newAppSetCmd(opts), newBootstrapCmd(opts), newControllerCmd(opts), newRenderCmd(opts), newServeCmd(opts), newVersionCmd(opts))
+	root.AddCommand(newAppCmd(opts), newAppSetCmd(opts), newBootstrapCmd(opts), newControllerCmd(opts), newRenderCmd(opts), newDiffCmd(opts), newServeCmd(opts), newVersionCmd(opts))
 	return root
 }
 

@@ -20,11 +20,16 @@ type fetched struct {
 	revision string
 	chart    bool
 	local    bool
+	// url is where a git source was fetched from ("" for others).
+	url string
 }
 
 func (g *Generator) fetchAll(ctx context.Context, app *v1alpha1.Application, srcs []v1alpha1.ApplicationSource, req Request) ([]fetched, error) {
 	out := make([]fetched, len(srcs))
 	for i, src := range srcs {
+		if src.Chart == "" {
+			src.TargetRevision = g.targetRevision(src.RepoURL, src.TargetRevision)
+		}
 		if len(req.Revisions) > 0 && req.Revisions[i] != "" && req.Revisions[i] != "local" {
 			src.TargetRevision = req.Revisions[i]
 		}
@@ -72,7 +77,7 @@ func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, m
 	if err != nil {
 		return fetched{}, err
 	}
-	return fetched{root: dir, revision: sha}, nil
+	return fetched{root: dir, revision: sha, url: url}, nil
 }
 
 // fetchLocal serves a source from a local directory given by the repo map
@@ -111,7 +116,7 @@ func (g *Generator) credentials(ctx context.Context, repoURL string) (*source.Re
 func (g *Generator) resolve(ctx context.Context, url, revision string, creds *source.RepoCreds, maxAge time.Duration) (string, error) {
 	key := revisionKey(url, revision)
 	if maxAge > 0 {
-		if sha, ok := g.revisions.get(key, maxAge); ok {
+		if sha, ok := g.caches().revisions.get(key, maxAge); ok {
 			return sha, nil
 		}
 	}
@@ -119,14 +124,14 @@ func (g *Generator) resolve(ctx context.Context, url, revision string, creds *so
 		asked := time.Now()
 		sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
 		if err == nil {
-			g.revisions.put(key, sha, asked)
+			g.caches().revisions.put(key, sha, asked)
 		}
 		return sha, err
 	}
 	if maxAge == 0 {
 		return ask()
 	}
-	return g.inflight.do(key, ask)
+	return g.caches().inflight.do(key, ask)
 }
 
 // revisionKey is per repository and revision, not per app: the apps of a
@@ -167,7 +172,9 @@ func (g *Generator) ResolveFresh(ctx context.Context, repoURL, revision string) 
 // revision cache and fetcher that rendering uses. A repository served from
 // a local directory returns that directory and revision "local". With
 // refresh the repository is asked again; otherwise a resolution younger
-// than the poll interval is reused. Treat the directory as read-only.
+// than the poll interval is reused. A revision pinned for the repository
+// (see Generator.Revisions) replaces revision. Treat the directory as
+// read-only.
 func (g *Generator) Checkout(ctx context.Context, repoURL, revision string, refresh bool) (dir, sha string, err error) {
 	if repoURL == "" {
 		return "", "", errors.New("repoURL is empty")
@@ -184,7 +191,7 @@ func (g *Generator) Checkout(ctx context.Context, repoURL, revision string, refr
 	if refresh {
 		maxAge = 0
 	}
-	sha, err = g.resolve(ctx, url, revision, creds, maxAge)
+	sha, err = g.resolve(ctx, url, g.targetRevision(repoURL, revision), creds, maxAge)
 	if err != nil {
 		return "", "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -38,10 +39,58 @@ type Generator struct {
 	// decision generators their cluster Secrets, ConfigMaps and resources;
 	// nil reads nothing (an empty appset.StaticReader).
 	AppSetReader appset.Reader
+	// Revisions pins the git sources of a repository to a revision (a
+	// branch, tag or commit) whatever their targetRevision says: keys are
+	// source.Normalize(repoURL), as the Application names it (before the
+	// repo map). A chart version is not overridden. Set it before first
+	// use; see WithRevisions.
+	Revisions map[string]string
 
+	sharedOnce sync.Once
+	shared     *caches
+}
+
+// caches are the revision and render caches, shared by the Generators
+// WithRevisions makes from one another.
+type caches struct {
 	revisions revisionCache
 	inflight  flight
 	rendered  renderCache
+	// contained remembers whether a checked-out directory is
+	// self-contained (see selfContained); checkouts never change.
+	contained boundedSet
+}
+
+// caches returns g's caches, creating them on first use.
+func (g *Generator) caches() *caches {
+	g.sharedOnce.Do(func() {
+		if g.shared == nil {
+			g.shared = &caches{}
+		}
+	})
+	return g.shared
+}
+
+// WithRevisions returns a Generator that renders like g (same fetchers,
+// credentials, repo map, ApplicationSet reader and caches: the revision
+// and render caches are shared, so what both render is rendered once) but
+// with the git sources of the repositories in revisions pinned to the
+// given revisions (see Revisions). g is not changed.
+func (g *Generator) WithRevisions(revisions map[string]string) *Generator {
+	return &Generator{
+		Git: g.Git, Helm: g.Helm, Credentials: g.Credentials, RepoMap: g.RepoMap,
+		Observe: g.Observe, PollInterval: g.PollInterval, AppSetReader: g.AppSetReader,
+		Revisions: revisions, shared: g.caches(),
+	}
+}
+
+// targetRevision is the revision to fetch a git source at: its pinned
+// revision (see Revisions) when there is one.
+func (g *Generator) targetRevision(repoURL, revision string) string {
+	if rev, ok := g.Revisions[source.Normalize(repoURL)]; ok && rev != "" {
+		return rev
+	}
+	return revision
 }
 
 // NewGenerator returns a Generator that keeps fetched repositories and
@@ -115,7 +164,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 			res.SourceTypes = append(res.SourceTypes, "")
 			continue // ref-only: only provides value files
 		}
-		objs, typ, err := g.renderCached(ctx, req, i, src, fetched[i], refs, fetched)
+		objs, typ, err := g.renderCached(ctx, req, i, srcs, fetched, refs)
 		if err != nil {
 			return nil, withSource(app, i, src, err)
 		}

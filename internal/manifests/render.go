@@ -16,12 +16,13 @@ import (
 
 // renderCached renders one source, from the cache when everything it
 // depends on is unchanged. Local (repo-mapped) sources are never cached.
-func (g *Generator) renderCached(ctx context.Context, req Request, idx int, src v1alpha1.ApplicationSource, f fetched, refs map[string]string, all []fetched) ([]*unstructured.Unstructured, v1alpha1.ApplicationSourceType, error) {
+func (g *Generator) renderCached(ctx context.Context, req Request, idx int, srcs []v1alpha1.ApplicationSource, all []fetched, refs map[string]string) ([]*unstructured.Unstructured, v1alpha1.ApplicationSourceType, error) {
+	src, f := srcs[idx], all[idx]
 	cacheable := !anyLocal(all)
 	key := ""
 	if cacheable {
-		key = renderKey(req, idx, src, all)
-		if objs, typ, ok := g.rendered.get(key); ok {
+		key = renderKey(req, idx, src, g.contentKeys(ctx, idx, srcs, all))
+		if objs, typ, ok := g.caches().rendered.get(key); ok {
 			return objs, typ, nil
 		}
 	}
@@ -30,7 +31,7 @@ func (g *Generator) renderCached(ctx context.Context, req Request, idx int, src 
 		return nil, "", err
 	}
 	if cacheable {
-		g.rendered.put(key, objs, typ)
+		g.caches().rendered.put(key, objs, typ)
 	}
 	return objs, typ, nil
 }
@@ -44,13 +45,12 @@ func anyLocal(all []fetched) bool {
 	return false
 }
 
-func renderKey(req Request, idx int, src v1alpha1.ApplicationSource, all []fetched) string {
-	revs := make([]string, len(all))
-	for i, f := range all {
-		revs[i] = f.revision
-	}
+// renderKey is everything a render depends on: the app's name,
+// destination namespace and project, the source, what its sources hold
+// (contents) and the cluster version.
+func renderKey(req Request, idx int, src v1alpha1.ApplicationSource, contents []string) string {
 	b, _ := json.Marshal([]any{req.App.Name, req.App.Spec.Destination.Namespace, req.App.Spec.Project,
-		idx, src, revs, req.KubeVersion, req.APIVersions})
+		idx, src, contents, req.KubeVersion, req.APIVersions})
 	return string(b)
 }
 

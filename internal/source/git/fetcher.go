@@ -24,8 +24,9 @@ const remoteName = "origin"
 type Fetcher struct {
 	cacheDir string
 
-	mu    sync.Mutex
-	repos map[string]*cachedRepo // by location hash
+	mu         sync.Mutex
+	repos      map[string]*cachedRepo // by location hash
+	treeHashes map[string]string      // by location hash, commit and path
 }
 
 // cachedRepo is one cached repository and the lock that serialises work on it.
