@@ -63,9 +63,9 @@ Exit status: 0 when nothing differs, 1 when something does, 2 on error
     --base https://github.com/acme/environments=main \
     --head https://github.com/acme/environments=pr-42
 
-  # preview an uncommitted change of a local checkout against its HEAD
+  # preview the uncommitted changes of a local checkout against its HEAD
+  # (the pinned base reads the checkout's history, the head its work tree)
   flotilla diff -f root.yaml --base HEAD \
-    --head https://github.com/acme/gitops=HEAD \
     --repo-map https://github.com/acme/gitops=./gitops
 
   # ignore noisy fields, and feed tools

@@ -3,6 +3,8 @@ package manifests
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
@@ -67,5 +69,40 @@ func TestWithRevisionsSharesContentKeyedCache(t *testing.T) {
 	}
 	if base.Revisions[source.Normalize(repo.URL())] != first || head.caches() != base.caches() {
 		t.Error("WithRevisions changed the base or does not share its caches")
+	}
+}
+
+// TestPinnedRevisionOfLocalWorkTree: a repository served from a local
+// work tree renders its uncommitted state, unless a revision is pinned:
+// then that commit of the work tree's own history, so a diff can compare
+// a commit with uncommitted changes.
+func TestPinnedRevisionOfLocalWorkTree(t *testing.T) {
+	repo := gittest.NewLocalRepo(t)
+	repo.Commit(t, map[string]string{"a/cm.yaml": cm("a", "committed")}, "one")
+	if err := os.WriteFile(filepath.Join(repo.WorkDir(), "a", "cm.yaml"), []byte(cm("a", "uncommitted")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://git.example.com/gitops.git"
+	head := NewGenerator(t.TempDir())
+	var err error
+	if head.RepoMap, err = ParseRepoMap([]string{url + "=" + repo.WorkDir()}); err != nil {
+		t.Fatal(err)
+	}
+	base := head.WithRevisions(map[string]string{source.Normalize(url): "HEAD"})
+	app := &v1alpha1.Application{}
+	app.Name, app.Namespace = "a", "argocd"
+	app.Spec.Source = &v1alpha1.ApplicationSource{RepoURL: url, Path: "a", TargetRevision: "main"}
+	for _, tt := range []struct {
+		side string
+		g    *Generator
+		want string
+	}{{"pinned", base, "committed"}, {"work tree", head, "uncommitted"}} {
+		res, err := tt.g.Generate(context.Background(), Request{App: app})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.side, err)
+		}
+		if got := res.Objects[0].Object["data"].(map[string]any)["value"]; got != tt.want {
+			t.Errorf("%s renders %v, want %s", tt.side, got, tt.want)
+		}
 	}
 }

@@ -58,10 +58,11 @@ func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, m
 	if src.RepoURL == "" {
 		return fetched{}, errors.New("source has no repoURL")
 	}
-	if dir, ok := g.RepoMap.localDir(src.RepoURL); ok {
+	dir, local := g.RepoMap.localDir(src.RepoURL)
+	if local && (src.Chart != "" || !g.pinned(src.RepoURL)) {
 		return g.fetchLocal(dir, src)
 	}
-	url := g.RepoMap.url(src.RepoURL)
+	url := g.fetchURL(src.RepoURL)
 	creds, err := g.credentials(ctx, src.RepoURL)
 	if err != nil {
 		return fetched{}, err
@@ -73,11 +74,11 @@ func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, m
 	if err != nil {
 		return fetched{}, err
 	}
-	dir, _, err := g.Git.Checkout(ctx, url, sha, creds.GitAuth())
+	tree, _, err := g.Git.Checkout(ctx, url, sha, creds.GitAuth())
 	if err != nil {
 		return fetched{}, err
 	}
-	return fetched{root: dir, revision: sha, url: url}, nil
+	return fetched{root: tree, revision: sha, url: url}, nil
 }
 
 // fetchLocal serves a source from a local directory given by the repo map
@@ -179,10 +180,10 @@ func (g *Generator) Checkout(ctx context.Context, repoURL, revision string, refr
 	if repoURL == "" {
 		return "", "", errors.New("repoURL is empty")
 	}
-	if dir, ok := g.RepoMap.localDir(repoURL); ok {
+	if dir, ok := g.RepoMap.localDir(repoURL); ok && !g.pinned(repoURL) {
 		return dir, "local", nil
 	}
-	url := g.RepoMap.url(repoURL)
+	url := g.fetchURL(repoURL)
 	creds, err := g.credentials(ctx, repoURL)
 	if err != nil {
 		return "", "", err
@@ -200,4 +201,21 @@ func (g *Generator) Checkout(ctx context.Context, repoURL, revision string, refr
 		return "", "", err
 	}
 	return dir, sha, nil
+}
+
+// pinned reports whether Revisions pins repoURL's git sources.
+func (g *Generator) pinned(repoURL string) bool {
+	return g.Revisions[source.Normalize(repoURL)] != ""
+}
+
+// fetchURL is where to fetch repoURL's git history from: the repo map's
+// URL, or, for a repository served from a local work tree whose revision
+// is pinned, that work tree's own history (file://), so one side of a
+// diff can be a commit of the checkout and the other its uncommitted
+// state.
+func (g *Generator) fetchURL(repoURL string) string {
+	if dir, ok := g.RepoMap.localDir(repoURL); ok {
+		return "file://" + dir
+	}
+	return g.RepoMap.url(repoURL)
 }
