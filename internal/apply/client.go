@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -149,7 +150,12 @@ func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mo
 	if !m.Force {
 		return nil, fmt.Errorf("replace %s: %w", describe(u), err)
 	}
-	if err := c.Delete(ctx, live, metav1.DeletePropagationForeground); err != nil {
+	// As kubectl replace --force: delete (dependents in the background)
+	// and wait until the old object is gone before creating the new one.
+	if err := c.Delete(ctx, live, metav1.DeletePropagationBackground); err != nil {
+		return nil, err
+	}
+	if err := c.waitGone(ctx, live); err != nil {
 		return nil, err
 	}
 	out, err = ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation})
@@ -157,6 +163,32 @@ func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mo
 		return nil, fmt.Errorf("re-create %s: %w", describe(u), err)
 	}
 	return out, nil
+}
+
+// forceGoneTimeout bounds how long a forced replace waits for the old
+// object (its finalizers) to go.
+const forceGoneTimeout = 30 * time.Second
+
+// waitGone polls until the object with live's UID no longer exists.
+func (c *Client) waitGone(ctx context.Context, live *unstructured.Unstructured) error {
+	deadline := time.Now().Add(forceGoneTimeout)
+	for {
+		cur, err := c.Get(ctx, live)
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.GetUID() != live.GetUID() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("re-create %s: the old object is still being deleted after %s", describe(live), forceGoneTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // DryRun returns what Apply would make of u, changing nothing.

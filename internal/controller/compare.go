@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -103,11 +104,14 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 		res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusMissing}
 		return res, "", nil
 	}
-	id := live.GetAnnotations()[apply.TrackingAnnotation]
-	shared := id != "" && !apply.IsTrackedBy(live, r.instance(app))
+	tracking := r.tracking()
+	owner := tracking.Owner(live)
+	shared := owner != "" && !tracking.Owns(live, r.instance(app))
 	if shared {
-		owner, _, _ := apply.ParseTrackingID(id)
 		cmp.shared = append(cmp.shared, fmt.Sprintf("%s/%s is part of applications %s and %s", u.GetKind(), u.GetName(), owner, app.Name))
+	}
+	if live, err = r.takeOver(ctx, app, live); err != nil {
+		return res, "", err
 	}
 	h := checker.Assess(live)
 	res.Health = &v1alpha1.HealthStatus{Status: v1alpha1.HealthStatusCode(h.Code), Message: h.Message}
@@ -115,13 +119,20 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 	if app.Spec.SyncPolicy != nil {
 		appOpts = app.Spec.SyncPolicy.SyncOptions
 	}
-	predicted, err := r.Cluster.DryRunWith(ctx, u, applyMode(appOpts, u))
+	mode := applyMode(appOpts, u)
+	predicted, err := r.Cluster.DryRunWith(ctx, u, mode)
 	if err != nil {
 		res.Status = v1alpha1.SyncStatusCodeOutOfSync
+		if mode.Replace && mode.Force && apierrors.IsInvalid(err) {
+			// Replace=true,Force=true: a change the API server refuses
+			// (an immutable field) is made by re-creating the object, so
+			// it is a difference to sync, not a comparison error.
+			return res, "", nil
+		}
 		return res, err.Error(), nil
 	}
 	res.Status = v1alpha1.SyncStatusCodeOutOfSync
-	equal, err := diff.Equal(predicted, live, ignoreRules(app))
+	equal, err := diff.Equal(predicted, r.backfillTracking(app, u, live), ignoreRules(app))
 	if err != nil {
 		return res, "ignoreDifferences: " + err.Error(), nil
 	}
@@ -138,7 +149,9 @@ func (r *Reconciler) compareOne(ctx context.Context, app *v1alpha1.Application, 
 
 // findPrunable looks up the objects this app managed before (its last
 // status.resources) that are no longer desired. Only those still carrying
-// this app's tracking id are candidates for pruning.
+// this app's tracking id (or, with a label tracking method and no tracking
+// id, its instance label: see apply.Tracking.Owns) are candidates for
+// pruning.
 func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application, seen map[object.Key]bool, cmp *comparison) error {
 	for _, prev := range app.Status.Resources {
 		key := object.Key{Group: prev.Group, Kind: prev.Kind, Namespace: prev.Namespace, Name: prev.Name}
@@ -157,7 +170,7 @@ func (r *Reconciler) findPrunable(ctx context.Context, app *v1alpha1.Application
 		if err != nil {
 			return err
 		}
-		if live == nil || !apply.IsTrackedBy(live, r.instance(app)) {
+		if live == nil || !r.tracking().Owns(live, r.instance(app)) {
 			continue
 		}
 		cmp.prunable = append(cmp.prunable, live)
@@ -205,4 +218,33 @@ func ignoresExtraneous(u *unstructured.Unstructured) bool {
 // ignoreRules are the app's ignoreDifferences in the diff package's form.
 func ignoreRules(app *v1alpha1.Application) []diff.Rule {
 	return diff.RulesOf(app.Spec.IgnoreDifferences)
+}
+
+// takeOver hands the fields Argo CD's field managers hold on live to
+// flotilla (apply.Client.TakeOver) when live is this app's, so that a
+// field later removed from git is removed from the object. Only
+// metadata.managedFields change; the object is not re-created.
+func (r *Reconciler) takeOver(ctx context.Context, app *v1alpha1.Application, live *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	if !apply.HasPreviousManagers(live) || !r.tracking().Owns(live, r.instance(app)) {
+		return live, nil
+	}
+	return r.Cluster.TakeOver(ctx, live)
+}
+
+// backfillTracking is live as compared with desired u: an object this app
+// owns through Argo CD's instance label alone (applied with label
+// tracking) gets u's tracking id, as Argo CD's tracking normalisation
+// does, so that the annotation the next sync adds is no difference.
+func (r *Reconciler) backfillTracking(app *v1alpha1.Application, u, live *unstructured.Unstructured) *unstructured.Unstructured {
+	if !r.tracking().OwnsByLabel(live, r.instance(app)) {
+		return live
+	}
+	out := live.DeepCopy()
+	ann := out.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[apply.TrackingAnnotation] = u.GetAnnotations()[apply.TrackingAnnotation]
+	out.SetAnnotations(ann)
+	return out
 }

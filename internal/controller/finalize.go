@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,10 +19,12 @@ import (
 
 var resourceFinalizers = []string{ResourcesFinalizer, ResourcesFinalizerForeground, ResourcesFinalizerBackground}
 
-// finalize cascades the deletion of an Application that carries a
-// resources finalizer: every object it tracks is deleted, and the finalizer
-// is removed once they are all gone. Objects whose tracking id names
-// another app are left alone.
+// finalize runs the deletion of an Application, stage by stage as Argo
+// CD: its PreDelete hooks (pre-delete finalizer), then the cascade of a
+// resources finalizer, then its PostDelete hooks (post-delete finalizer),
+// then the /cleanup stages that delete the hooks per their delete policy.
+// Each stage removes its finalizer when done; the Application goes when
+// the last one is removed.
 func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (ctrl.Result, error) {
 	fin := ""
 	for _, f := range app.Finalizers {
@@ -29,19 +32,80 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 			fin = f
 		}
 	}
-	if fin == "" {
+	if fin == "" && !hasDeleteHookFinalizer(app) {
 		return ctrl.Result{}, nil
 	}
 	if r.destErr != nil {
 		// Deleting on a cluster we cannot reach, or on the wrong one, is
 		// worse than waiting: say why and retry.
+		return r.deletionHeld(ctx, app, "cannot delete the resources: "+r.destErr.Error(), errorRequeue)
+	}
+	if hasFinalizer(app, PreDeleteFinalizer) {
+		return r.deleteHookStage(ctx, app, PreDeleteFinalizer, r.runDeleteHooks, flsync.PreDelete)
+	}
+	if fin != "" {
+		return r.cascade(ctx, app, fin)
+	}
+	for _, stage := range []struct {
+		fin   string
+		phase flsync.Phase
+		run   func(context.Context, *v1alpha1.Application, flsync.Phase) (bool, ctrl.Result, error)
+	}{
+		{PostDeleteFinalizer, flsync.PostDelete, r.runDeleteHooks},
+		{PreDeleteFinalizer + cleanupStage, flsync.PreDelete, r.cleanupDeleteHooks},
+		{PostDeleteFinalizer + cleanupStage, flsync.PostDelete, r.cleanupDeleteHooks},
+	} {
+		if hasFinalizer(app, stage.fin) {
+			return r.deleteHookStage(ctx, app, stage.fin, stage.run, stage.phase)
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// hasDeleteHookFinalizer reports whether app carries one of Argo CD's
+// delete-hook finalizers.
+func hasDeleteHookFinalizer(app *v1alpha1.Application) bool {
+	return slices.ContainsFunc(app.Finalizers, func(f string) bool {
+		return strings.HasPrefix(f, PreDeleteFinalizer) || strings.HasPrefix(f, PostDeleteFinalizer)
+	})
+}
+
+// deleteHookStage runs one delete-hook stage and removes its finalizer
+// once the stage is done.
+func (r *Reconciler) deleteHookStage(ctx context.Context, app *v1alpha1.Application, fin string,
+	run func(context.Context, *v1alpha1.Application, flsync.Phase) (bool, ctrl.Result, error), phase flsync.Phase) (ctrl.Result, error) {
+	done, res, err := run(ctx, app, phase)
+	if err != nil || !done {
+		return res, err
+	}
+	if cond := conditionMessage(app, v1alpha1.ApplicationConditionDeletionError); cond != "" {
 		orig := app.DeepCopy()
-		setCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError, "cannot delete the resources: "+r.destErr.Error())
+		clearCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError)
 		if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
 		}
-		return ctrl.Result{RequeueAfter: errorRequeue}, nil
 	}
+	if err := r.removeFinalizer(ctx, app, fin); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// conditionMessage returns the message of app's condition of type t, "" when
+// there is none.
+func conditionMessage(app *v1alpha1.Application, t v1alpha1.ApplicationConditionType) string {
+	for _, c := range app.Status.Conditions {
+		if c.Type == t {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+// cascade deletes every object app tracks (a resources finalizer) and
+// removes the finalizer once they are all gone. Objects whose tracking id
+// names another app, and Delete=false ones, are left alone.
+func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin string) (ctrl.Result, error) {
 	propagation := metav1.DeletePropagationForeground
 	if fin == ResourcesFinalizerBackground {
 		propagation = metav1.DeletePropagationBackground
@@ -75,8 +139,8 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 	}
 	orig := app.DeepCopy()
 	app.Finalizers = slices.DeleteFunc(app.Finalizers, func(f string) bool { return slices.Contains(resourceFinalizers, f) })
-	if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); err != nil {
+	if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, fmt.Errorf("remove finalizer of %s: %w", app.Name, err)
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{Requeue: hasDeleteHookFinalizer(app)}, nil
 }

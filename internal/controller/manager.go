@@ -45,7 +45,8 @@ type Options struct {
 	// MetricsAddr and HealthAddr are listen addresses ("0" disables).
 	MetricsAddr, HealthAddr string
 	// HealthChecksReload is how often the flotilla-health ConfigMap of
-	// custom health checks is read again (default 30s).
+	// custom health checks, and argocd-cm's tracking settings, are read
+	// again (default 30s).
 	HealthChecksReload time.Duration
 	// QPS and Burst limit requests to the API server (defaults 100, 200
 	// when the rest config sets none).
@@ -149,6 +150,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}
 	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
+	r.trackings = &trackingSettings{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}

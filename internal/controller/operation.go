@@ -66,6 +66,17 @@ func operationID(st *v1alpha1.OperationState) string {
 	return st.StartedAt.UTC().Format(time.RFC3339) // operations started before ids existed
 }
 
+// attemptID names one attempt of an operation; hooks carry it. A step
+// repeated after a crash adopts the hooks its attempt created, while a
+// retry is a new attempt, as in Argo CD: its hooks run again (a previous
+// attempt's instance is deleted first under BeforeHookCreation).
+func attemptID(st *v1alpha1.OperationState) string {
+	if st.RetryCount == 0 {
+		return operationID(st)
+	}
+	return fmt.Sprintf("%s-attempt-%d", operationID(st), st.RetryCount+1)
+}
+
 func newOperationID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -133,8 +144,16 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 	if wait := retryWait(st); wait > 0 {
 		return wait
 	}
+	if retrying := st.FinishedAt != nil && st.RetryCount > 0; retrying && st.Operation.Retry.Refresh {
+		if again := r.retryWithLatest(ctx, app, st); again > 0 {
+			return again
+		}
+	}
 	st.FinishedAt = nil
 	op := &st.Operation
+	if err := flsync.CheckHookPhases(cmp.hooks); err != nil {
+		return r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: err.Error()})
+	}
 	if op.Sync.DryRun {
 		results, err := r.dryRunSync(ctx, selectResources(op.Sync.Resources, cmp.desired))
 		st.SyncResult.Resources = results
@@ -163,14 +182,15 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 	}
 	tasks := flsync.Plan(desired, selectResources(op.Sync.Resources, cmp.hooks),
 		selectResources(op.Sync.Resources, cmp.prunable), flsync.PlanOptions{
-			PruneLast: opts.HasOption("PruneLast=true"), Revision: firstOf(pinnedRevisions(app, st)), StartedAt: st.StartedAt.Time,
+			PruneLast: opts.HasOption("PruneLast=true"), Prune: pruneOption(opts), Revision: firstOf(pinnedRevisions(app, st)), StartedAt: st.StartedAt.Time,
 		})
 	progress := toProgress(st.SyncResult.Resources)
 	cluster := newRecordingCluster(r, app, opts)
 	out, err := flsync.Step(ctx, cluster, tasks, progress, flsync.Options{
 		Prune:                       op.Sync.Prune,
 		PrunePropagation:            prunePropagation(opts),
-		OperationID:                 st.StartedAt.UTC().Format(time.RFC3339),
+		PruneConfirmed:              deletionApproved(app, st.StartedAt.Time),
+		OperationID:                 attemptID(st),
 		SkipDryRunOnMissingResource: opts.HasOption("SkipDryRunOnMissingResource=true"),
 		Health:                      r.assess,
 	})
@@ -201,10 +221,15 @@ func (r *Reconciler) finishOperation(app *v1alpha1.Application, out flsync.Outco
 		return 0
 	}
 	if wait, ok := nextRetry(st); ok {
+		// FinishedAt is kept in whole seconds: rounded up, so the next
+		// attempt never starts before the backoff has passed.
+		failedAt := time.Now()
+		up := metav1.NewTime(failedAt.Truncate(time.Second).Add(time.Second))
+		st.FinishedAt = &up
 		st.RetryCount++
 		st.SyncResult.Resources = nil
 		st.Message = fmt.Sprintf("%s. Retrying attempt #%d in %s.", out.Message, st.RetryCount, wait)
-		return wait
+		return wait + up.Sub(failedAt)
 	}
 	st.Phase, st.Message = v1alpha1.OperationFailed, out.Message
 	setCondition(&app.Status, v1alpha1.ApplicationConditionSyncError, "sync failed: "+out.Message)

@@ -72,9 +72,11 @@ type Reconciler struct {
 
 	watches *watchSet
 	checks  *healthChecks
-	synced  *syncedCache
-	nudge   chan event.TypedGenericEvent[*v1alpha1.Application]
-	urgent  chan event.TypedGenericEvent[*v1alpha1.Application]
+	// trackings are argocd-cm's tracking method and instance label.
+	trackings *trackingSettings
+	synced    *syncedCache
+	nudge     chan event.TypedGenericEvent[*v1alpha1.Application]
+	urgent    chan event.TypedGenericEvent[*v1alpha1.Application]
 	// fresh holds, per Application, the resourceVersion this controller
 	// last read from the API server or wrote itself (see read).
 	fresh *sync.Map
@@ -110,6 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	defer func(start time.Time) { reconcileDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 	r.checks.refresh(ctx)
+	r.trackings.refresh(ctx)
 	orig := app.DeepCopy()
 	result := r.reconcileApp(ctx, app, freshness(app))
 	if _, asked := app.Annotations[RefreshAnnotation]; asked {
@@ -248,6 +251,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		}
 	}
 	writeComparison(&app.Status, app, cmp)
+	noteHooks(app, cmp.hooks)
 	switch {
 	case requeue > 0:
 		return ctrl.Result{RequeueAfter: requeue}
@@ -279,6 +283,9 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	recordRender(&app.Status, app, res)
 	state := &desiredState{revisions: res.Revisions, objects: res.Objects}
 	if err := manifests.Prepare(app, state.objects, r.Cluster, r.Namespace); err != nil {
+		return nil, err
+	}
+	if err := r.setLabels(app, state.objects); err != nil {
 		return nil, err
 	}
 	if err := project.CheckObjects(proj, state.objects); err != nil {

@@ -1,9 +1,13 @@
 package controller
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/manifests"
 )
 
 // Argo CD's retry backoff defaults.
@@ -61,4 +65,25 @@ func retryWait(st *v1alpha1.OperationState) time.Duration {
 	}
 	wait := backoff(st.Operation.Retry.Backoff, st.RetryCount-1) - time.Since(st.FinishedAt.Time)
 	return max(wait, 0)
+}
+
+// retryWithLatest starts a retry with retry.refresh (Argo CD 3.2): the
+// attempt syncs the newest revision of the sources instead of the one
+// that failed. When that revision differs, the operation is re-pinned to
+// it and the attempt starts on the next step, which renders it; the
+// returned wait is then how soon that step comes (0: go on now).
+func (r *Reconciler) retryWithLatest(ctx context.Context, app *v1alpha1.Application, st *v1alpha1.OperationState) time.Duration {
+	res, err := r.Manifests.Generate(ctx, manifests.Request{App: app, Refresh: true, KubeVersion: r.KubeVersion})
+	if err != nil || len(res.Revisions) == 0 {
+		return 0 // the retry syncs the revision it has; the render error shows there
+	}
+	if slices.Equal(res.Revisions, pinnedRevisions(app, st)) {
+		return 0
+	}
+	sync := st.Operation.Sync
+	sync.Revision, sync.Revisions = res.Revisions[0], multi(app, res.Revisions)
+	st.SyncResult.Revision, st.SyncResult.Revisions = sync.Revision, sync.Revisions
+	st.FinishedAt = nil
+	st.Message = fmt.Sprintf("Retrying operation with latest revisions. Attempt #%d", st.RetryCount)
+	return time.Millisecond
 }

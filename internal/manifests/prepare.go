@@ -21,7 +21,7 @@ type Scope interface {
 // Prepare makes rendered objects ready to apply, exactly as Argo CD does:
 // namespaced objects without a namespace get the destination namespace,
 // cluster-scoped objects lose any namespace, and every object gets the
-// app's tracking id (its instance name, see InstanceName, with the
+// app's tracking id in Argo CD's form (apply.TrackingIDIn: its instance name, see InstanceName, with the
 // controller's namespace controllerNS). A kind the scope does not know is
 // an error, unless a CRD in the same set defines it.
 func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope Scope, controllerNS string) error {
@@ -47,7 +47,7 @@ func Prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, scope
 			errs = append(errs, fmt.Sprintf("%s %s is namespaced but neither it nor the destination names a namespace", u.GetKind(), u.GetName()))
 			continue
 		}
-		apply.SetTracking(u, InstanceName(app, controllerNS))
+		apply.SetTrackingIn(u, InstanceName(app, controllerNS), app.Spec.Destination.Namespace)
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

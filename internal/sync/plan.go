@@ -28,6 +28,9 @@ type Task struct {
 	PruneLast bool
 	// NoPrune (Prune=false) keeps the object: its prune is skipped.
 	NoPrune bool
+	// ConfirmPrune (Prune=confirm) holds every prune of the sync until
+	// the pruning is confirmed (Options.PruneConfirmed).
+	ConfirmPrune bool
 }
 
 // ID identifies the task across reconciles, for persisted progress.
@@ -51,6 +54,9 @@ func TaskID(phase Phase, hook, prune bool, k object.Key) string {
 type PlanOptions struct {
 	// PruneLast defers every prune until the last wave is healthy.
 	PruneLast bool
+	// Prune is the app-level Prune sync option ("false", "confirm"), the
+	// default of objects whose own sync-options do not set Prune.
+	Prune string
 	// Revision and StartedAt are the operation's: they name the hooks
 	// that have only a metadata.generateName, as Argo CD does, so an
 	// operation resumed after a restart finds the hooks it created.
@@ -102,10 +108,15 @@ func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOpti
 	}
 	for _, u := range prunable {
 		o := resourceOptions(u)
+		prune, ok := o["Prune"]
+		if !ok {
+			prune = opts.Prune
+		}
 		tasks = append(tasks, Task{
 			Obj: u, Phase: Sync, Wave: Wave(u), Prune: true,
-			PruneLast: opts.PruneLast || o["PruneLast"] == "true",
-			NoPrune:   o["Prune"] == "false",
+			PruneLast:    opts.PruneLast || o["PruneLast"] == "true",
+			NoPrune:      prune == "false",
+			ConfirmPrune: prune == "confirm",
 		})
 	}
 	pullAhead(tasks)

@@ -89,6 +89,10 @@ const OperationAnnotation = "flotilla.dev/operation"
 type Options struct {
 	// Prune deletes prunable objects; without it their prunes are skipped.
 	Prune bool
+	// PruneConfirmed lets the prunes of Prune=confirm objects run (Argo
+	// CD: the app's deletion-approved annotation, set after the operation
+	// started); without it every prune waits.
+	PruneConfirmed bool
 	// PrunePropagation of prunes (default foreground, as Argo CD).
 	PrunePropagation metav1.DeletionPropagation
 	// OperationID names the operation, for hook adoption.
@@ -151,6 +155,9 @@ func Step(ctx context.Context, c Cluster, tasks []Task, p Progress, opts Options
 			}
 		}
 		if phase == Sync {
+			if t, ok := s.awaitingPruneConfirmation(tasks); ok {
+				return Outcome{State: Running, Message: "waiting for pruning confirmation of " + describe(t)}, nil
+			}
 			if err := s.prune(ctx, tasks); err != nil {
 				return s.fail(ctx, tasks, err.Error())
 			}

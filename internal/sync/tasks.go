@@ -118,6 +118,20 @@ func (s *stepper) deleteHook(ctx context.Context, t Task, live interface {
 	return nil
 }
 
+// awaitingPruneConfirmation returns the first Prune=confirm object still to
+// prune while the pruning is not confirmed: until it is, nothing is pruned.
+func (s *stepper) awaitingPruneConfirmation(tasks []Task) (Task, bool) {
+	if s.opts.PruneConfirmed || !s.opts.Prune {
+		return Task{}, false
+	}
+	for _, t := range tasks {
+		if t.Prune && t.ConfirmPrune && s.p[t.ID()] == nil {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
 // prune deletes the prunable objects after every Sync wave is healthy:
 // higher waves first, PruneLast ones at the very end.
 func (s *stepper) prune(ctx context.Context, tasks []Task) error {
