@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -111,6 +112,7 @@ func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin
 		propagation = metav1.DeletePropagationBackground
 	}
 	remaining := 0
+	var waiting []string // Delete=confirm objects not confirmed yet
 	for _, res := range app.Status.Resources {
 		probe := &unstructured.Unstructured{}
 		probe.SetGroupVersionKind(schema.GroupVersionKind{Group: res.Group, Version: res.Version, Kind: res.Kind})
@@ -127,12 +129,19 @@ func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin
 		if live.GetDeletionTimestamp() != nil {
 			continue
 		}
+		if flsync.HasResourceOption(live, "Delete", "confirm") && !deletionApproved(app, app.DeletionTimestamp.Time) {
+			waiting = append(waiting, live.GetKind()+" "+live.GetName())
+			continue
+		}
 		if err := r.Cluster.Delete(ctx, live, propagation); err != nil {
 			orig := app.DeepCopy()
 			setCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError, err.Error())
 			_ = r.Client.Patch(ctx, app, client.MergeFrom(orig))
 			return ctrl.Result{RequeueAfter: errorRequeue}, nil
 		}
+	}
+	if len(waiting) > 0 {
+		r.waitForDeletionConfirmation(ctx, app, waiting)
 	}
 	if remaining > 0 {
 		return ctrl.Result{RequeueAfter: progressRequeue / 5}, nil
@@ -143,4 +152,17 @@ func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin
 		return ctrl.Result{}, fmt.Errorf("remove finalizer of %s: %w", app.Name, err)
 	}
 	return ctrl.Result{Requeue: hasDeleteHookFinalizer(app)}, nil
+}
+
+// waitForDeletionConfirmation says, as a DeletionError condition, which
+// Delete=confirm objects wait for the deletion-approved annotation.
+func (r *Reconciler) waitForDeletionConfirmation(ctx context.Context, app *v1alpha1.Application, waiting []string) {
+	msg := fmt.Sprintf("waiting for deletion confirmation of %s: annotate the Application with %s=%s or later",
+		strings.Join(waiting, ", "), DeletionApprovedAnnotation, app.DeletionTimestamp.UTC().Format(time.RFC3339))
+	if conditionMessage(app, v1alpha1.ApplicationConditionDeletionError) == msg {
+		return
+	}
+	orig := app.DeepCopy()
+	setCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError, msg)
+	_ = r.Client.Patch(ctx, app, client.MergeFrom(orig))
 }
