@@ -61,7 +61,9 @@ func handOverClusterRole(name string, verbs ...string) string {
 // server-side applied by argocd-controller with tracking ids (one
 // cluster-scoped, whose id carries the destination namespace).
 func TestHandOverFromArgoCD(t *testing.T) {
-	c := controllertest.StartWith(t, controllertest.Options(handOverNamespace))
+	opts := controllertest.Options(handOverNamespace)
+	opts.Embedded = true // other tests of this binary start controllers too
+	c := controllertest.StartWith(t, opts)
 	ctx := context.Background()
 	argocdCM := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: handOverNamespace, Name: "argocd-cm"},
