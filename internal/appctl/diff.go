@@ -9,16 +9,14 @@ import (
 	"sort"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
-	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/object"
 	"flotilla.dev/flotilla/internal/source"
-	flsync "flotilla.dev/flotilla/internal/sync"
+	"flotilla.dev/flotilla/internal/syncmodel"
 )
 
 // ResourceDiff is the difference between one live object and what the
@@ -53,6 +51,12 @@ type DiffOptions struct {
 	KubeVersion string
 	// Refresh resolves revisions again even when recently resolved.
 	Refresh bool
+	// Settings, when set, reads argocd-cm in the controller's namespace
+	// for the resource tracking method, as the controller does.
+	Settings client.Reader
+	// Tracking is the resource tracking method without Settings (zero:
+	// annotation, Argo CD's default).
+	Tracking apply.Tracking
 	// ControllerNamespace is the controller's namespace, which decides the
 	// tracking ids (`<namespace>_<name>` for apps outside it); default
 	// status.controllerNamespace, else the app's namespace.
@@ -60,12 +64,14 @@ type DiffOptions struct {
 }
 
 // Diff compares what the app's sources render — prepared as the
-// controller prepares them: destination namespace, tracking id,
-// server-side apply dry-run, the app's ignoreDifferences — with the live
-// objects. Hooks are left out. Objects to prune (live, tracked by this
-// app, no longer desired) are diffs with Desired "". Diffs are ordered by
-// group, kind, namespace and name; unchanged objects are included with
-// Modified false.
+// controller prepares them: destination namespace, tracking id (and
+// instance label with a label tracking method), server-side apply
+// dry-run, the app's ignoreDifferences — with the live objects, by
+// internal/syncmodel, the model the controller's comparison uses. Hooks
+// are left out. Objects to prune (live, tracked by this app, no longer
+// desired) are diffs with Desired "". Diffs are ordered by group, kind,
+// namespace and name; unchanged objects are included with Modified false.
+// A diff writes nothing: Argo CD's field managers are not handed over.
 func Diff(ctx context.Context, app *v1alpha1.Application, opts DiffOptions) ([]ResourceDiff, error) {
 	if opts.Generator == nil || opts.Cluster == nil {
 		return nil, errors.New("diff needs a manifest generator and a cluster client")
@@ -79,30 +85,40 @@ func Diff(ctx context.Context, app *v1alpha1.Application, opts DiffOptions) ([]R
 		return nil, fmt.Errorf("render application %s: %w", app.Name, err)
 	}
 	instance := manifests.InstanceName(app, controllerNamespace(app, opts))
-	if err := manifests.Prepare(target, res.Objects, opts.Cluster, controllerNamespace(app, opts)); err != nil {
-		return nil, fmt.Errorf("prepare objects of application %s: %w", app.Name, err)
-	}
-	rules := ignoreRules(app)
-	var out []ResourceDiff
-	seen := map[object.Key]bool{}
-	for _, u := range res.Objects {
-		if flsync.IsSkipped(u) || flsync.IsHook(u) {
-			continue
-		}
-		seen[object.KeyOf(u)] = true
-		d, err := diffOne(ctx, opts.Cluster, app, u, rules)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	pruned, err := prunable(ctx, opts.Cluster, app, instance, seen, rules)
+	track, err := tracking(ctx, app, opts)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, pruned...)
+	if err := prepare(target, res.Objects, opts, track, instance); err != nil {
+		return nil, fmt.Errorf("prepare objects of application %s: %w", app.Name, err)
+	}
+	model, err := syncmodel.Compare(ctx, syncmodel.Input{
+		App: app, Objects: res.Objects, Instance: instance, Tracking: track,
+		Cluster: opts.Cluster, Diffs: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ResourceDiff, 0, len(model.Resources))
+	for _, r := range model.Resources {
+		out = append(out, resourceDiff(r))
+	}
 	sort.SliceStable(out, func(i, j int) bool { return keyOfDiff(out[i]).Less(keyOfDiff(out[j])) })
 	return out, nil
+}
+
+// prepare writes the namespace, tracking id and instance label onto objs
+// as the controller does.
+func prepare(app *v1alpha1.Application, objs []*unstructured.Unstructured, opts DiffOptions, track apply.Tracking, instance string) error {
+	if err := manifests.Prepare(app, objs, opts.Cluster, controllerNamespace(app, opts)); err != nil {
+		return err
+	}
+	for _, u := range objs {
+		if err := track.SetLabel(u, instance); err != nil {
+			return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	return nil
 }
 
 // diffTarget is the app as rendered for the diff (another revision, or a
@@ -145,126 +161,18 @@ func diffTarget(app *v1alpha1.Application, opts DiffOptions) (*v1alpha1.Applicat
 	return target, local, nil
 }
 
-func diffOne(ctx context.Context, cluster *apply.Client, app *v1alpha1.Application, u *unstructured.Unstructured, rules []diff.Rule) (ResourceDiff, error) {
-	d := resourceDiff(object.KeyOf(u))
-	live, err := cluster.Get(ctx, u)
-	if errors.Is(err, apply.ErrUnknownKind) {
-		live, err = nil, nil // its CRD comes with the same sync
+// resourceDiff is the model's answer for one object as a ResourceDiff.
+func resourceDiff(r syncmodel.Resource) ResourceDiff {
+	k := r.Key
+	d := ResourceDiff{Group: k.Group, Kind: k.Kind, Namespace: k.Namespace, Name: k.Name, Error: r.DryRunError}
+	if r.Diff != nil {
+		d.Live, d.Desired, d.Unified, d.Modified = r.Diff.Live, r.Diff.Desired, r.Diff.Unified, r.Diff.Modified
 	}
-	if err != nil {
-		return d, err
-	}
-	predicted := u
-	if live != nil {
-		p, err := cluster.DryRunWith(ctx, u, applyMode(app, u))
-		if err != nil {
-			d.Error = err.Error()
-		} else {
-			predicted = p
-		}
-	}
-	return fill(d, predicted, live, rules)
-}
-
-// prunable are the live objects this app managed (its status.resources)
-// that are no longer desired and still carry its tracking id.
-func prunable(ctx context.Context, cluster *apply.Client, app *v1alpha1.Application, instance string, seen map[object.Key]bool, rules []diff.Rule) ([]ResourceDiff, error) {
-	var out []ResourceDiff
-	for _, prev := range app.Status.Resources {
-		k := object.Key{Group: prev.Group, Kind: prev.Kind, Namespace: prev.Namespace, Name: prev.Name}
-		if seen[k] || prev.Hook {
-			continue
-		}
-		seen[k] = true
-		probe := &unstructured.Unstructured{}
-		probe.SetGroupVersionKind(schema.GroupVersionKind{Group: prev.Group, Version: prev.Version, Kind: prev.Kind})
-		probe.SetNamespace(prev.Namespace)
-		probe.SetName(prev.Name)
-		live, err := cluster.Get(ctx, probe)
-		if errors.Is(err, apply.ErrUnknownKind) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if live == nil || !apply.IsTrackedBy(live, instance) {
-			continue
-		}
-		d, err := fill(resourceDiff(k), nil, live, rules)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-// fill renders the diff and both sides of it.
-func fill(d ResourceDiff, predicted, live *unstructured.Unstructured, rules []diff.Rule) (ResourceDiff, error) {
-	r, err := diff.Diff(predicted, live, rules)
-	if err != nil {
-		return d, fmt.Errorf("diff %s: %w", describeKey(keyOfDiff(d)), err)
-	}
-	d.Modified, d.Unified = r.Modified || d.Error != "", r.Unified
-	p, err := diff.Normalize(predicted, rules, live)
-	if err != nil {
-		return d, fmt.Errorf("normalise %s: %w", describeKey(keyOfDiff(d)), err)
-	}
-	l, err := diff.Normalize(live, rules, live)
-	if err != nil {
-		return d, fmt.Errorf("normalise %s: %w", describeKey(keyOfDiff(d)), err)
-	}
-	p, l = diff.MaskSecrets(p, l)
-	if d.Desired, err = toYAML(p); err != nil {
-		return d, err
-	}
-	d.Live, err = toYAML(l)
-	return d, err
-}
-
-func toYAML(u *unstructured.Unstructured) (string, error) {
-	if u == nil {
-		return "", nil
-	}
-	b, err := yaml.Marshal(u.Object)
-	if err != nil {
-		return "", fmt.Errorf("encode %s %s: %w", u.GetKind(), u.GetName(), err)
-	}
-	return string(b), nil
-}
-
-func resourceDiff(k object.Key) ResourceDiff {
-	return ResourceDiff{Group: k.Group, Kind: k.Kind, Namespace: k.Namespace, Name: k.Name}
+	return d
 }
 
 func keyOfDiff(d ResourceDiff) object.Key {
 	return object.Key{Group: d.Group, Kind: d.Kind, Namespace: d.Namespace, Name: d.Name}
-}
-
-func describeKey(k object.Key) string {
-	s := k.Kind
-	if k.Group != "" {
-		s = k.Group + "/" + s
-	}
-	if k.Namespace != "" {
-		return s + " " + k.Namespace + "/" + k.Name
-	}
-	return s + " " + k.Name
-}
-
-// applyMode is how the controller writes u (internal/controller's
-// applyMode): the app's and the object's sync options.
-func applyMode(app *v1alpha1.Application, u *unstructured.Unstructured) apply.Mode {
-	var opts v1alpha1.SyncOptions
-	if app.Spec.SyncPolicy != nil {
-		opts = app.Spec.SyncPolicy.SyncOptions
-	}
-	return flsync.ApplyMode(opts, u)
-}
-
-// ignoreRules are the app's ignoreDifferences in the diff package's form.
-func ignoreRules(app *v1alpha1.Application) []diff.Rule {
-	return diff.RulesOf(app.Spec.IgnoreDifferences)
 }
 
 func controllerNamespace(app *v1alpha1.Application, opts DiffOptions) string {

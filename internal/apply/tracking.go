@@ -109,6 +109,19 @@ type Tracking struct {
 	LabelKey string
 }
 
+// ParseTracking is the tracking argocd-cm's
+// application.resourceTrackingMethod and application.instanceLabelKey ask
+// for; an unknown method reads as annotation, with ok false.
+func ParseTracking(method, labelKey string) (t Tracking, ok bool) {
+	t = Tracking{Method: method, LabelKey: labelKey}
+	switch method {
+	case "", TrackAnnotation, TrackLabel, TrackAnnotationAndLabel:
+		return t, true
+	}
+	t.Method = TrackAnnotation
+	return t, false
+}
+
 // UsesLabel reports whether t writes and reads the instance label.
 func (t Tracking) UsesLabel() bool {
 	return t.Method == TrackLabel || t.Method == TrackAnnotationAndLabel

@@ -95,6 +95,7 @@ func runAppDiff(cmd *cobra.Command, opts *options, do appDiffOptions, name strin
 		LocalDir:    do.local,
 		Generator:   newAppGenerator(c, do.cacheDir, ns),
 		Cluster:     cluster,
+		Settings:    c,
 		KubeVersion: kubeVersion(cfg),
 		Refresh:     true,
 	})

@@ -56,7 +56,7 @@ func runLiveDiff(cmd *cobra.Command, opts *options, do diffOptions, in liveInput
 	kv := kubeVersion(cfg)
 	nodes := treediff.Render(cmd.Context(), gen, in.roots, manifests.Request{KubeVersion: kv, APIVersions: do.apiVersions}, ns)
 	ld := &liveDiffer{cmd: cmd, c: c, rules: in.rules, ns: ns,
-		opts: appctl.DiffOptions{Generator: gen, Cluster: cluster, KubeVersion: kv}}
+		opts: appctl.DiffOptions{Generator: gen, Cluster: cluster, Settings: c, KubeVersion: kv}}
 	var apps []treediff.AppDiff
 	for _, root := range nodes {
 		var walkErr error

@@ -166,6 +166,7 @@ func runServe(ctx context.Context, opts *options, so serveOptions) error {
 		Diff: appctl.DiffOptions{
 			Generator:   newAppGenerator(c, so.cacheDir, opts.appNamespace()),
 			Cluster:     cluster,
+			Settings:    c,
 			KubeVersion: kubeVersion(cfg),
 		},
 		Log: log,

@@ -1,10 +1,10 @@
 package controller
 
 import (
-	"strings"
 	"time"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
 // DeletionApprovedAnnotation on an Application confirms the prunes (and
@@ -22,10 +22,5 @@ func deletionApproved(app *v1alpha1.Application, since time.Time) bool {
 // pruneOption is the app-level Prune sync option (Prune=false,
 // Prune=confirm), the default of objects that do not set their own.
 func pruneOption(opts v1alpha1.SyncOptions) string {
-	for i := len(opts) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(opts[i]), "Prune="); ok {
-			return v
-		}
-	}
-	return ""
+	return flsync.AppPruneOption(opts)
 }

@@ -80,12 +80,9 @@ func (s *trackingSettings) refresh(ctx context.Context) {
 
 // trackingOf is the tracking argocd-cm's data asks for.
 func trackingOf(ctx context.Context, data map[string]string) apply.Tracking {
-	t := apply.Tracking{Method: data[trackingMethodKey], LabelKey: data[instanceLabelKeyKey]}
-	switch t.Method {
-	case "", apply.TrackAnnotation, apply.TrackLabel, apply.TrackAnnotationAndLabel:
-	default:
-		log.FromContext(ctx).Info("unknown resource tracking method, using annotation", "configmap", ArgoCDConfigMap, "method", t.Method)
-		t.Method = apply.TrackAnnotation
+	t, ok := apply.ParseTracking(data[trackingMethodKey], data[instanceLabelKeyKey])
+	if !ok {
+		log.FromContext(ctx).Info("unknown resource tracking method, using annotation", "configmap", ArgoCDConfigMap, "method", data[trackingMethodKey])
 	}
 	return t
 }

@@ -107,14 +107,10 @@ func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOpti
 		}
 	}
 	for _, u := range prunable {
-		o := resourceOptions(u)
-		prune, ok := o["Prune"]
-		if !ok {
-			prune = opts.Prune
-		}
+		prune := PruneOption(u, opts.Prune)
 		tasks = append(tasks, Task{
 			Obj: u, Phase: Sync, Wave: Wave(u), Prune: true,
-			PruneLast:    opts.PruneLast || o["PruneLast"] == "true",
+			PruneLast:    opts.PruneLast || HasResourceOption(u, "PruneLast", "true"),
 			NoPrune:      prune == "false",
 			ConfirmPrune: prune == "confirm",
 		})
@@ -188,6 +184,27 @@ func resourceOptions(u *unstructured.Unstructured) map[string]string {
 		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return out
+}
+
+// PruneOption is u's Prune sync option ("false", "confirm" or ""): its
+// own sync-options annotation's, else appDefault (AppPruneOption).
+func PruneOption(u *unstructured.Unstructured, appDefault string) string {
+	if v, ok := resourceOptions(u)["Prune"]; ok {
+		return v
+	}
+	return appDefault
+}
+
+// AppPruneOption is the app-level Prune sync option (Prune=false,
+// Prune=confirm), the default of objects that do not set their own; the
+// last one given wins.
+func AppPruneOption(opts []string) string {
+	for i := len(opts) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(opts[i]), "Prune="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // HasResourceOption reports whether u's sync-options annotation sets
