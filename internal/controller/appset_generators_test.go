@@ -107,6 +107,11 @@ spec:
 	if err := rc.Get(ctx, client.ObjectKey{Namespace: "fleet-apps", Name: "fleet-alpha"}, &corev1.ConfigMap{}); err != nil {
 		t.Errorf("alpha's ConfigMap is not on the remote plane: %v", err)
 	}
+	// Delete the sets while the cluster Secret still names the remote
+	// plane, so their Applications can delete what they deployed there.
+	for _, name := range []string{"matrix-set", "clusters-set"} {
+		deleteSetAndWait(t, c, getSet(t, c, name))
+	}
 }
 
 // pluginServer answers Argo CD's generator plugin protocol with params,
