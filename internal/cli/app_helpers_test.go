@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,10 +15,9 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/controller/controllertest"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
+	"flotilla.dev/flotilla/internal/goldentest"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // appsNamespace is where the test controller reconciles Applications.
 const appsNamespace = "argocd"
@@ -226,20 +222,7 @@ func (n *normalizer) apply(s string) string {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldentest.Check(t, name, got)
 }
 
 // inOrder fails the test unless every line appears in out, in this order.

@@ -3,9 +3,6 @@ package treediff
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,27 +11,14 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/diff"
+	"flotilla.dev/flotilla/internal/goldentest"
 	"flotilla.dev/flotilla/internal/manifests"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
+// golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldentest.Check(t, name, got)
 }
 
 func app(name, path string) *v1alpha1.Application {
