@@ -70,12 +70,10 @@ spec:
 	})
 	waitSetCondition(t, c, "rolling-set", v1alpha1.ApplicationSetConditionRolloutProgressing, v1alpha1.ApplicationSetConditionStatusTrue, "step 1")
 	// Step 2 has not started while step 1 is held, across several passes.
-	for range 20 {
-		if prod := getApp(t, c, "roll-prod"); prod.Status.OperationState != nil || prod.Operation != nil {
-			t.Fatalf("step 2 started while step 1 was not Healthy:\n%s", describe(prod))
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	holdsFor(t, func() (bool, string) {
+		prod := getApp(t, c, "roll-prod")
+		return prod.Status.OperationState != nil || prod.Operation != nil, "step 2 started while step 1 was not Healthy:\n" + describe(prod)
+	})
 	if st := rolloutStatus(getSet(t, c, "rolling-set"), "roll-prod"); st != "Waiting" {
 		t.Fatalf("roll-prod's rollout status = %q, want Waiting", st)
 	}

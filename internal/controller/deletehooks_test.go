@@ -70,15 +70,13 @@ func TestPreDeleteHookRunsBeforeResourcesGo(t *testing.T) {
 		return exists(c, &batchv1.Job{}, ns, "pre-delete"), "PreDelete hook not created"
 	})
 	// The hook is held by its gate: nothing of the app goes meanwhile.
-	for i := 0; i < 6; i++ {
+	holdsFor(t, func() (bool, string) {
 		if configValue(t, c, ns, "kept") != "1" {
-			t.Fatal("a resource was deleted while the PreDelete hook ran")
+			return true, "a resource was deleted while the PreDelete hook ran"
 		}
-		if gone, _ := appGone(c, "predelete"); gone {
-			t.Fatal("the Application went while its PreDelete hook ran")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		gone, _ := appGone(c, "predelete")
+		return gone, "the Application went while its PreDelete hook ran"
+	})
 	openGate(t, c, "predelete")
 	eventually(t, 60*time.Second, func() (bool, string) { return appGone(c, "predelete") })
 	if got := configValue(t, c, ns, "kept"); !strings.Contains(got, "not found") {

@@ -32,6 +32,19 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 	}
 }
 
+// holdsFor checks, over a few seconds while a gate holds an earlier step
+// open, that what must wait has not happened: cond reports whether it did
+// and what it was.
+func holdsFor(t *testing.T, cond func() (bool, string)) {
+	t.Helper()
+	for range 20 {
+		if happened, what := cond(); happened {
+			t.Fatal(what)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
 // createApp creates an Application from YAML in the test namespace and
 // deletes it when the test ends.
 func createApp(t *testing.T, c client.Client, manifest string) *v1alpha1.Application {

@@ -286,12 +286,9 @@ func TestAppOfAppsWavesWaitForChildren(t *testing.T) {
 		}
 		return app.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && app.Status.Health.Status == v1alpha1.HealthStatusProgressing, describe(app)
 	})
-	for range 20 {
-		if exists(c, &v1alpha1.Application{}, appNamespace, names[1]) {
-			t.Fatalf("%s was created while %s of the wave before was not Healthy", names[1], names[0])
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	holdsFor(t, func() (bool, string) {
+		return exists(c, &v1alpha1.Application{}, appNamespace, names[1]), names[1] + " was created while " + names[0] + " of the wave before was not Healthy"
+	})
 	openGate(t, c, "child-waves")
 	waitSyncedHealthy(t, c, "waved-root", "", 180*time.Second)
 	for _, n := range names {
@@ -316,12 +313,9 @@ func TestPreSyncHoldsSyncPhase(t *testing.T) {
 	eventually(t, 60*time.Second, func() (bool, string) {
 		return exists(c, &batchv1.Job{}, ns, "migrate"), "the PreSync Job was not created"
 	})
-	for range 20 {
-		if exists(c, &corev1.ConfigMap{}, ns, "settings") {
-			t.Fatal("a Sync-phase object was applied while the PreSync hook was running")
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	holdsFor(t, func() (bool, string) {
+		return exists(c, &corev1.ConfigMap{}, ns, "settings"), "a Sync-phase object was applied while the PreSync hook was running"
+	})
 	openGate(t, c, "presync")
 	waitOperation(t, c, "presync-gate", v1alpha1.OperationSucceeded, 90*time.Second)
 	if !exists(c, &corev1.ConfigMap{}, ns, "settings") {
@@ -344,12 +338,9 @@ func TestPostSyncWaitsForHealthySync(t *testing.T) {
 	eventually(t, 60*time.Second, func() (bool, string) {
 		return exists(c, &appsv1.Deployment{}, ns, "web"), "the Deployment was not applied"
 	})
-	for range 20 {
-		if exists(c, &batchv1.Job{}, ns, "smoke") {
-			t.Fatal("the PostSync hook ran while the Sync phase was not Healthy")
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	holdsFor(t, func() (bool, string) {
+		return exists(c, &batchv1.Job{}, ns, "smoke"), "the PostSync hook ran while the Sync phase was not Healthy"
+	})
 	openGate(t, c, "postsync")
 	waitOperation(t, c, "postsync-gate", v1alpha1.OperationSucceeded, 90*time.Second)
 	if !exists(c, &batchv1.Job{}, ns, "smoke") {

@@ -61,12 +61,9 @@ func TestSyncOptionPruneLast(t *testing.T) {
 		op := app.Status.OperationState
 		return op != nil && strings.Contains(op.Message, "waiting for healthy state of apps/Deployment "+ns+"/slow"), describe(app)
 	})
-	for range 15 {
-		if !exists(c, &corev1.ConfigMap{}, ns, "last") {
-			t.Fatal("a PruneLast=true object was pruned while wave 1 was not healthy")
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
+	holdsFor(t, func() (bool, string) {
+		return !exists(c, &corev1.ConfigMap{}, ns, "last"), "a PruneLast=true object was pruned while wave 1 was not healthy"
+	})
 	openGate(t, c, "prune-last")
 	waitSyncedHealthy(t, c, "prune-last", "", 60*time.Second)
 	eventually(t, 30*time.Second, func() (bool, string) {
