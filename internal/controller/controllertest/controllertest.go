@@ -21,6 +21,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -127,5 +129,32 @@ func installCRDs(ctx context.Context, cfg *rest.Config) error {
 	if err := install.ApplyCRDs(ctx, c); err != nil {
 		return fmt.Errorf("install crds: %w", err)
 	}
-	return nil
+	return waitDiscovery(ctx, cfg)
+}
+
+// waitDiscovery waits until the API server's discovery serves the Argo
+// CD kinds: an Established CRD can still be missing there for a moment,
+// and a manager started then cannot map the kinds it caches.
+func waitDiscovery(ctx context.Context, cfg *rest.Config) error {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("create discovery client: %w", err)
+	}
+	want := []string{"applications", "applicationsets", "appprojects"}
+	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		list, err := dc.ServerResourcesForGroupVersion("argoproj.io/v1alpha1")
+		if err != nil {
+			return false, nil
+		}
+		served := map[string]bool{}
+		for _, r := range list.APIResources {
+			served[r.Name] = true
+		}
+		for _, w := range want {
+			if !served[w] {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
