@@ -169,12 +169,7 @@ func (s *AppSetReconciler) validator(ctx context.Context) func(*v1alpha1.Applica
 		}
 		if s.apps.clusters != nil {
 			if _, err := s.apps.clusters.resolve(ctx, app.Spec.Destination); err != nil {
-				// A cluster Secret this pass's generators just read may not
-				// be loaded yet: read the Secrets again before refusing.
-				s.apps.clusters.invalidate()
-				if _, err := s.apps.clusters.resolve(ctx, app.Spec.Destination); err != nil {
-					return fmt.Errorf("application destination spec is invalid: %w", err)
-				}
+				return fmt.Errorf("application destination spec is invalid: %w", err)
 			}
 		}
 		return nil

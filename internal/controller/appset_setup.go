@@ -144,9 +144,6 @@ func generatedAppHandler() handler.EventHandler {
 // allSets queues every watched set: a cluster Secret changed, which any
 // clusters or clusterDecisionResource generator may read.
 func (s *AppSetReconciler) allSets(ctx context.Context, _ client.Object) []reconcile.Request {
-	if s.apps.clusters != nil {
-		s.apps.clusters.invalidate() // the passes it queues must see the change
-	}
 	var sets v1alpha1.ApplicationSetList
 	if err := s.client.List(ctx, &sets); err != nil {
 		return nil

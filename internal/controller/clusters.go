@@ -86,6 +86,15 @@ func (s *clusterSet) resolve(ctx context.Context, dest v1alpha1.ApplicationDesti
 		return nil, err
 	}
 	c, err := s.registry.Resolve(dest)
+	if errors.Is(err, cluster.ErrUnknownCluster) {
+		// The Secret may be in the cache before its watch invalidated
+		// the registry: read the Secrets again before refusing.
+		s.invalidate()
+		if err := s.load(ctx); err != nil {
+			return nil, err
+		}
+		c, err = s.registry.Resolve(dest)
+	}
 	if err != nil {
 		return nil, s.explain(err)
 	}
