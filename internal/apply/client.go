@@ -106,30 +106,73 @@ type Mode struct {
 	// Replace writes the whole object with create/update instead of a
 	// server-side apply (Replace=true).
 	Replace bool
-	// Force deletes and re-creates an object that cannot be replaced
-	// (Replace=true with Force=true).
+	// ClientSide writes with kubectl's client-side apply, a three-way
+	// patch over the last-applied annotation (ServerSideApply=false).
+	ClientSide bool
+	// Force deletes and re-creates an object the API server refuses the
+	// write of as invalid (an immutable field), as kubectl apply --force
+	// and kubectl replace --force do (Force=true).
 	Force bool
+}
+
+// fieldValidation is the API server's field validation for m: strict,
+// as kubectl apply, unless Validate=false.
+func (m Mode) fieldValidation() string {
+	if m.SkipValidation {
+		return "Ignore"
+	}
+	return "Strict"
 }
 
 // ApplyWith writes u in the given mode.
 func (c *Client) ApplyWith(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
-	if m.Replace {
-		return c.replace(ctx, u, m)
+	out, err := c.write(ctx, u, false, m)
+	if err == nil || !m.Force || !apierrors.IsInvalid(err) {
+		return out, err
 	}
-	return c.ssa(ctx, u, false, m)
+	return c.recreate(ctx, u, m)
 }
 
-// replace creates u or updates the whole object (kubectl replace); with
-// Force, an object the update is refused for is deleted and created anew.
+// write is one write of u in mode m (a prediction with dryRun).
+func (c *Client) write(ctx context.Context, u *unstructured.Unstructured, dryRun bool, m Mode) (*unstructured.Unstructured, error) {
+	switch {
+	case m.Replace && !dryRun:
+		return c.replace(ctx, u, m)
+	case m.ClientSide:
+		return c.clientSide(ctx, u, dryRun, m)
+	}
+	return c.ssa(ctx, u, dryRun, m)
+}
+
+// recreate deletes the live object (dependents in the background), waits
+// until it is gone and writes u anew.
+func (c *Client) recreate(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
+	live, err := c.Get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if live != nil {
+		if err := c.Delete(ctx, live, metav1.DeletePropagationBackground); err != nil {
+			return nil, err
+		}
+		if err := c.waitGone(ctx, live); err != nil {
+			return nil, err
+		}
+	}
+	out, err := c.write(ctx, u, false, m)
+	if err != nil {
+		return nil, fmt.Errorf("re-create %s: %w", describe(u), err)
+	}
+	return out, nil
+}
+
+// replace creates u or updates the whole object (kubectl replace).
 func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
 	ri, err := c.resource(u)
 	if err != nil {
 		return nil, err
 	}
-	validation := "Strict"
-	if m.SkipValidation {
-		validation = "Ignore"
-	}
+	validation := m.fieldValidation()
 	live, err := c.Get(ctx, u)
 	if err != nil {
 		return nil, err
@@ -144,23 +187,8 @@ func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mo
 	obj := u.DeepCopy()
 	obj.SetResourceVersion(live.GetResourceVersion())
 	out, err := ri.Update(ctx, obj, metav1.UpdateOptions{FieldManager: FieldManager, FieldValidation: validation})
-	if err == nil {
-		return out, nil
-	}
-	if !m.Force {
-		return nil, fmt.Errorf("replace %s: %w", describe(u), err)
-	}
-	// As kubectl replace --force: delete (dependents in the background)
-	// and wait until the old object is gone before creating the new one.
-	if err := c.Delete(ctx, live, metav1.DeletePropagationBackground); err != nil {
-		return nil, err
-	}
-	if err := c.waitGone(ctx, live); err != nil {
-		return nil, err
-	}
-	out, err = ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation})
 	if err != nil {
-		return nil, fmt.Errorf("re-create %s: %w", describe(u), err)
+		return nil, fmt.Errorf("replace %s: %w", describe(u), err)
 	}
 	return out, nil
 }
@@ -256,7 +284,7 @@ func (c *Client) lax(ctx context.Context, ri dynamic.ResourceInterface, u *unstr
 // DryRunWith returns what ApplyWith would make of u, changing nothing. A
 // replace is predicted by a server-side apply dry-run.
 func (c *Client) DryRunWith(ctx context.Context, u *unstructured.Unstructured, m Mode) (*unstructured.Unstructured, error) {
-	return c.ssa(ctx, u, true, m)
+	return c.write(ctx, u, true, m)
 }
 
 // Delete deletes the object with u's identity with the given propagation;

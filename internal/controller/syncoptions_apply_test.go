@@ -21,6 +21,7 @@ import (
 // The tests of this file and syncoptions_prune_test.go prove each sync
 // option of docs/sync.md on the live objects. Options proven elsewhere:
 // Validate=false and Replace=true (TestValidateAndReplaceSyncOptions),
+// Force=true with Replace=true (TestSyncOptionReplaceAndForce below),
 // Delete=false (TestDeletionCascadesWithFinalizer), ignoreDifferences in
 // compare (TestIgnoreDifferencesKeepsScaledDeploymentSynced).
 
@@ -104,18 +105,94 @@ func TestSyncOptionServerSideApply(t *testing.T) {
 	waitSyncedHealthy(t, c, "ssa", "", 60*time.Second)
 	for _, name := range []string{"app-level", "per-resource"} {
 		cm := liveConfigMap(t, c, ns, name)
-		applied := false
-		for _, mf := range cm.ManagedFields {
-			if mf.Manager == apply.FieldManager && mf.Operation == "Apply" {
-				applied = true
-			}
-		}
-		if !applied {
+		if !managedBy(cm, "Apply") {
 			t.Errorf("%s: no server-side apply by field manager %s: %+v", name, apply.FieldManager, cm.ManagedFields)
 		}
-		if _, ok := cm.Annotations["kubectl.kubernetes.io/last-applied-configuration"]; ok {
+		if _, ok := cm.Annotations[corev1.LastAppliedConfigAnnotation]; ok {
 			t.Errorf("%s: a server-side applied object carries the client-side last-applied annotation", name)
 		}
+	}
+}
+
+// managedBy reports whether flotilla's field manager holds fields of cm
+// through the given operation (Apply: server-side; Update: client-side).
+func managedBy(cm *corev1.ConfigMap, operation string) bool {
+	for _, mf := range cm.ManagedFields {
+		if mf.Manager == apply.FieldManager && string(mf.Operation) == operation {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSyncOptionServerSideApplyFalse syncs with kubectl's client-side
+// apply: the last-applied annotation is written, a field removed in git
+// is removed by the three-way patch while a field another writer set is
+// kept, and a resource's ServerSideApply=true wins over the app's false.
+func TestSyncOptionServerSideApplyFalse(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	repo := gittest.NewServer(t).NewRepo(t, "csa")
+	both := map[string]string{"keep": "1", "drop": "2"}
+	repo.Commit(t, map[string]string{
+		"app/csa.yaml": handOverConfigMap("csa", both),
+		"app/ssa.yaml": resourceOptions(handOverConfigMap("ssa", both), "ServerSideApply=true"),
+	}, "v1")
+	createApp(t, c, withSyncOptions(directoryApp("csa", repo.URL(), "app", ns, false), "ServerSideApply=false"))
+	waitSyncedHealthy(t, c, "csa", "", 60*time.Second)
+	csa, ssa := liveConfigMap(t, c, ns, "csa"), liveConfigMap(t, c, ns, "ssa")
+	if !managedBy(csa, "Update") || managedBy(csa, "Apply") || !strings.Contains(csa.Annotations[corev1.LastAppliedConfigAnnotation], `"drop":"2"`) {
+		t.Errorf("csa was not client-side applied: annotations %v managed fields %+v", csa.Annotations, csa.ManagedFields)
+	}
+	if !managedBy(ssa, "Apply") || ssa.Annotations[corev1.LastAppliedConfigAnnotation] != "" {
+		t.Errorf("ssa (ServerSideApply=true on the object) was not server-side applied: %+v", ssa.ManagedFields)
+	}
+	mergePatch(t, c, csa, `{"metadata":{"labels":{"other":"kept"}}}`)
+
+	second := repo.Commit(t, map[string]string{
+		"app/csa.yaml": handOverConfigMap("csa", map[string]string{"keep": "1"}),
+		"app/ssa.yaml": resourceOptions(handOverConfigMap("ssa", map[string]string{"keep": "1"}), "ServerSideApply=true"),
+	}, "drop a key")
+	refresh(t, c, "csa")
+	waitSyncedTo(t, c, "csa", second, v1alpha1.OperationSucceeded, 60*time.Second)
+	waitSyncedHealthy(t, c, "csa", second, 60*time.Second)
+	after := liveConfigMap(t, c, ns, "csa")
+	if _, ok := after.Data["drop"]; ok || after.Data["keep"] != "1" || after.UID != csa.UID {
+		t.Errorf("csa after the sync: data %v uid %s (was %s), want only keep, not re-created", after.Data, after.UID, csa.UID)
+	}
+	if after.Labels["other"] != "kept" {
+		t.Errorf("the label another writer set was removed: %v", after.Labels)
+	}
+	if strings.Contains(after.Annotations[corev1.LastAppliedConfigAnnotation], "drop") {
+		t.Errorf("last-applied still has the removed key: %s", after.Annotations[corev1.LastAppliedConfigAnnotation])
+	}
+	if _, ok := liveConfigMap(t, c, ns, "ssa").Data["drop"]; ok {
+		t.Error("ssa kept the key removed in git")
+	}
+}
+
+// TestSyncOptionForce changes an immutable ConfigMap under server-side
+// apply: Force=true alone (no Replace) deletes and re-creates it, as
+// kubectl apply --force does when its patch is refused.
+func TestSyncOptionForce(t *testing.T) {
+	c := env(t)
+	ns := kubetest.NewNamespace(t, c)
+	repo := gittest.NewServer(t).NewRepo(t, "force")
+	frozen := func(value string) string {
+		return resourceOptions(configMap("frozen", value)+"immutable: true\n", "Force=true")
+	}
+	repo.Commit(t, map[string]string{"app/cm.yaml": frozen("1")}, "v1")
+	createApp(t, c, directoryApp("force", repo.URL(), "app", ns, false))
+	waitSyncedHealthy(t, c, "force", "", 60*time.Second)
+	before := liveConfigMap(t, c, ns, "frozen")
+
+	second := repo.Commit(t, map[string]string{"app/cm.yaml": frozen("2")}, "v2")
+	refresh(t, c, "force")
+	waitSyncedTo(t, c, "force", second, v1alpha1.OperationSucceeded, 60*time.Second)
+	waitSyncedHealthy(t, c, "force", second, 60*time.Second)
+	after := liveConfigMap(t, c, ns, "frozen")
+	if after.Data["value"] != "2" || after.UID == before.UID || !managedBy(after, "Apply") {
+		t.Errorf("Force=true: value %q uid %s -> %s, want the object re-created by server-side apply with value 2", after.Data["value"], before.UID, after.UID)
 	}
 }
 

@@ -213,10 +213,14 @@ func HasResourceOption(u *unstructured.Unstructured, key, value string) bool {
 	return resourceOptions(u)[key] == value
 }
 
-// ApplyMode is how an object is written: the Validate=false, Replace=true
-// and Force=true sync options of its app (appOptions) or of its own
-// argocd.argoproj.io/sync-options annotation.
+// ApplyMode is how an object is written: the Validate=false, Replace=true,
+// Force=true and ServerSideApply=false sync options of its app
+// (appOptions) or of its own argocd.argoproj.io/sync-options annotation.
+// The object's ServerSideApply wins over the app's.
 func ApplyMode(appOptions []string, u *unstructured.Unstructured) apply.Mode {
 	has := func(k, v string) bool { return slices.Contains(appOptions, k+"="+v) || HasResourceOption(u, k, v) }
-	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"), Force: has("Force", "true")}
+	clientSide := HasResourceOption(u, "ServerSideApply", "false") ||
+		(slices.Contains(appOptions, "ServerSideApply=false") && !HasResourceOption(u, "ServerSideApply", "true"))
+	return apply.Mode{SkipValidation: has("Validate", "false"), Replace: has("Replace", "true"),
+		Force: has("Force", "true"), ClientSide: clientSide}
 }

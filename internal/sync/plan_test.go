@@ -75,3 +75,35 @@ func TestPlanNamesGenerateNameHooks(t *testing.T) {
 		t.Error("hook names differ between two plans of one operation")
 	}
 }
+
+func TestApplyMode(t *testing.T) {
+	withOptions := func(opts string) *unstructured.Unstructured {
+		u := obj("ConfigMap", "cm", "0")
+		if opts != "" {
+			u.SetAnnotations(map[string]string{"argocd.argoproj.io/sync-options": opts})
+		}
+		return u
+	}
+	tests := []struct {
+		name     string
+		app      []string
+		resource string
+		want     apply.Mode
+	}{
+		{"defaults: strict server-side apply", nil, "", apply.Mode{}},
+		{"app ServerSideApply=false", []string{"ServerSideApply=false"}, "", apply.Mode{ClientSide: true}},
+		{"resource ServerSideApply=false", nil, "ServerSideApply=false", apply.Mode{ClientSide: true}},
+		{"resource true wins over app false", []string{"ServerSideApply=false"}, "ServerSideApply=true", apply.Mode{}},
+		{"resource false wins over app true", []string{"ServerSideApply=true"}, "ServerSideApply=false", apply.Mode{ClientSide: true}},
+		{"Force alone", nil, "Force=true", apply.Mode{Force: true}},
+		{"Replace and Force from app and resource", []string{"Replace=true"}, "Force=true,Validate=false",
+			apply.Mode{Replace: true, Force: true, SkipValidation: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ApplyMode(tt.app, withOptions(tt.resource)); got != tt.want {
+				t.Errorf("ApplyMode(%v, %q) = %+v, want %+v", tt.app, tt.resource, got, tt.want)
+			}
+		})
+	}
+}

@@ -85,10 +85,10 @@ func (c *comparer) predict(ctx context.Context, r *Resource) bool {
 		return true
 	}
 	r.Predicted, r.DryRunError = r.Desired, err.Error()
-	if !(mode.Replace && mode.Force && apierrors.IsInvalid(err)) {
-		// Replace=true,Force=true: a change the API server refuses (an
-		// immutable field) is made by re-creating the object, so it is a
-		// difference to sync, not a comparison error.
+	if !(mode.Force && apierrors.IsInvalid(err)) {
+		// Force=true: a change the API server refuses (an immutable
+		// field) is made by re-creating the object, so it is a difference
+		// to sync, not a comparison error.
 		r.Problem = err.Error()
 	}
 	return false
