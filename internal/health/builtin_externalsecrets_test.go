@@ -48,3 +48,27 @@ func TestBuiltinPushSecret(t *testing.T) {
 		{name: "healthy", obj: ps + `status: {conditions: [{type: Ready, status: "True", reason: Synced, message: PushSecret synced successfully}]}`, want: Healthy, msg: "PushSecret synced successfully"},
 	})
 }
+
+// ClusterExternalSecret appends conditions and lists the namespaces it
+// provisioned and failed.
+func TestBuiltinClusterExternalSecret(t *testing.T) {
+	const ces = "apiVersion: external-secrets.io/v1\nkind: ClusterExternalSecret\nmetadata: {name: shared-db}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: ces, want: Progressing, msg: "Waiting for ClusterExternalSecret"},
+		{name: "empty conditions", obj: ces + "status: {conditions: []}", want: Progressing, msg: "Waiting for ClusterExternalSecret"},
+		{name: "healthy", obj: ces + `status:
+  provisionedNamespaces: [team-a, team-b]
+  conditions: [{type: Ready, status: "True", message: ExternalSecrets were created in all namespaces}]`, want: Healthy, msg: "ExternalSecrets were created in all namespaces"},
+		{name: "partially ready", obj: ces + `status:
+  provisionedNamespaces: [team-a]
+  failedNamespaces: [{namespace: team-b, reason: external secret already exists in namespace}]
+  conditions: [{type: PartiallyReady, status: "True", message: one or more namespaces failed}]`, want: Degraded, msg: "one or more namespaces failed"},
+		{name: "not ready", obj: ces + `status:
+  failedNamespaces: [{namespace: team-a, reason: no secret store}]
+  conditions: [{type: NotReady, status: "True", message: one or more namespaces failed}]`, want: Degraded, msg: "one or more namespaces failed"},
+		{name: "only the last condition counts", obj: ces + `status:
+  conditions:
+  - {type: NotReady, status: "True", message: one or more namespaces failed}
+  - {type: Ready, status: "True", message: ExternalSecrets were created in all namespaces}`, want: Healthy, msg: "ExternalSecrets were created in all namespaces"},
+	})
+}

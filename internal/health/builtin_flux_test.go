@@ -138,3 +138,68 @@ func TestBuiltinFluxOtherSources(t *testing.T) {
   - {type: ArtifactInStorage, status: "True", reason: Succeeded}`, want: Healthy, msg: "Succeeded"},
 	})
 }
+
+func TestBuiltinFluxImagePolicy(t *testing.T) {
+	const ip = "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: podinfo}\nspec: {imageRepositoryRef: {name: podinfo}, policy: {semver: {range: 5.0.x}}}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: ip, want: Progressing, msg: "Status unknown"},
+		{name: "progressing", obj: ip + `status:
+  conditions:
+  - {type: Reconciling, status: "True", reason: NewGeneration, message: "reconciling new object generation (2)"}
+  - {type: Ready, status: "False", reason: NewGeneration, message: "reconciling new object generation (2)"}`, want: Progressing, msg: "NewGeneration"},
+		{name: "healthy", obj: ip + `status:
+  latestImage: ghcr.io/stefanprodan/podinfo:5.0.3
+  conditions: [{type: Ready, status: "True", reason: Succeeded, message: "Latest image tag for 'ghcr.io/stefanprodan/podinfo' resolved to 5.0.3"}]`, want: Healthy, msg: "Succeeded"},
+		{name: "degraded", obj: ip + `status:
+  conditions: [{type: Ready, status: "False", reason: DependencyNotReady, message: "referenced ImageRepository is not ready"}]`, want: Degraded, msg: "DependencyNotReady"},
+		{name: "suspend is ignored, ImagePolicy has none", obj: "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: p}\nspec: {suspend: true}\nstatus: {conditions: [{type: Ready, status: \"True\", reason: Succeeded}]}", want: Healthy, msg: "Succeeded"},
+	})
+}
+
+func TestBuiltinFluxImageRepository(t *testing.T) {
+	const ir = "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageRepository\nmetadata: {name: podinfo}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: ir + "spec: {image: ghcr.io/stefanprodan/podinfo, interval: 5m}", want: Progressing, msg: "Status unknown"},
+		{name: "scanning", obj: ir + `status:
+  conditions:
+  - {type: Reconciling, status: "True", reason: Scanning, message: scanning}
+  - {type: Ready, status: "False", reason: Scanning, message: scanning}`, want: Progressing, msg: "Scanning"},
+		{name: "healthy", obj: ir + `status:
+  lastScanResult: {tagCount: 24}
+  conditions: [{type: Ready, status: "True", reason: Succeeded, message: "successful scan: found 24 tags"}]`, want: Healthy, msg: "Succeeded"},
+		{name: "degraded", obj: ir + `status: {conditions: [{type: Ready, status: "False", reason: AuthenticationFailed, message: "UNAUTHORIZED"}]}`, want: Degraded, msg: "AuthenticationFailed"},
+		{name: "suspended", obj: ir + "spec: {suspend: true}\nstatus: {conditions: [{type: Ready, status: \"True\", reason: Succeeded}]}", want: Suspended, msg: "ImageRepository is suspended"},
+	})
+}
+
+func TestBuiltinFluxImageUpdateAutomation(t *testing.T) {
+	const iua = "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageUpdateAutomation\nmetadata: {name: flux-system}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: iua + "spec: {interval: 30m}", want: Progressing, msg: "Status unknown"},
+		{name: "progressing", obj: iua + `status:
+  conditions:
+  - {type: Reconciling, status: "True", reason: Progressing, message: reconciliation in progress}
+  - {type: Ready, status: Unknown, reason: Progressing, message: reconciliation in progress}`, want: Progressing, msg: "Progressing"},
+		{name: "healthy", obj: iua + `status:
+  lastPushCommit: 8f3c1e2
+  conditions: [{type: Ready, status: "True", reason: Succeeded, message: repository up-to-date}]`, want: Healthy, msg: "Succeeded"},
+		{name: "degraded", obj: iua + `status: {conditions: [{type: Ready, status: "False", reason: GitOperationFailed, message: "failed to push"}]}`, want: Degraded, msg: "GitOperationFailed"},
+		{name: "suspended", obj: iua + "spec: {suspend: true}", want: Suspended, msg: "ImageUpdateAutomation is suspended"},
+	})
+}
+
+func TestBuiltinFluxReceiver(t *testing.T) {
+	const rcv = "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: github-receiver}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: rcv + "spec: {type: github}", want: Progressing, msg: "Status unknown"},
+		{name: "healthy", obj: rcv + `status:
+  webhookPath: /hook/bed6d00b5555b1603e1f59b94d7fdbca58089cb5663633fb83f2815dc626d92b
+  conditions: [{type: Ready, status: "True", reason: Succeeded, message: "Receiver initialized for path: /hook/bed6d00b"}]`, want: Healthy, msg: "Succeeded"},
+		{name: "retrying is degraded, as in Argo CD", obj: rcv + `status:
+  conditions:
+  - {type: Reconciling, status: "True", reason: ProgressingWithRetry, message: retrying}
+  - {type: Ready, status: "False", reason: TokenNotFound, message: "unable to read token from secret"}`, want: Degraded, msg: "TokenNotFound"},
+		{name: "degraded", obj: rcv + `status: {conditions: [{type: Ready, status: "False", reason: TokenNotFound}]}`, want: Degraded, msg: "TokenNotFound"},
+		{name: "suspended", obj: rcv + "spec: {suspend: true}", want: Suspended, msg: "Receiver is suspended"},
+	})
+}

@@ -123,3 +123,25 @@ func TestBuiltinIstioOperator(t *testing.T) {
 		{name: "no status", obj: op, want: Progressing, msg: "Waiting for Istio Control Plane"},
 	})
 }
+
+func TestBuiltinKEDAScaledJob(t *testing.T) {
+	const sj = "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: queue-worker}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: sj, want: Progressing, msg: "Waiting for ScaledJob"},
+		{name: "healthy", obj: sj + `status:
+  conditions:
+  - {type: Ready, status: "True", reason: ScaledJobReady, message: ScaledJob is defined correctly and is ready to scaling}
+  - {type: Active, status: "False", reason: ScalerNotActive, message: Scaling is not performed because triggers are not active}
+  - {type: Paused, status: Unknown}`, want: Healthy, msg: "ScaledJob is defined correctly and is ready to scaling"},
+		{name: "degraded", obj: sj + `status:
+  conditions:
+  - {type: Ready, status: "False", reason: ScaledJobCheckFailed, message: ScaledJob doesn't have correct triggers specification}
+  - {type: Active, status: Unknown}`, want: Degraded, msg: "ScaledJob doesn't have correct triggers specification"},
+		{name: "ready unknown is degraded, as in Argo CD", obj: sj + `status: {conditions: [{type: Ready, status: Unknown, message: waiting}]}`, want: Degraded, msg: "waiting"},
+		{name: "paused", obj: sj + `status:
+  conditions:
+  - {type: Ready, status: "True", reason: ScaledJobReady, message: ready}
+  - {type: Paused, status: "True", reason: ScaledJobPaused, message: ScaledJob is paused}`, want: Suspended, msg: "ScaledJob is paused"},
+		{name: "paused but not ready", obj: sj + `status: {conditions: [{type: Paused, status: "True", message: paused}]}`, want: Progressing, msg: "Waiting for ScaledJob"},
+	})
+}

@@ -118,3 +118,37 @@ status: {observedGeneration: "1", phase: Healthy}`, want: Progressing, msg: "Wai
 status: {observedGeneration: "2", phase: Progressing, message: more replicas need to be updated}`, want: Progressing, msg: "more replicas need to be updated"},
 	})
 }
+
+// Cases follow the AnalysisRun status Argo Rollouts writes (status.phase,
+// status.message, per-metric results).
+func TestBuiltinArgoAnalysisRun(t *testing.T) {
+	const ar = "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nmetadata: {name: web-6d4f8c-2-1}\n"
+	metric := "  metricResults: [{name: success-rate, phase: %s, count: 3, successful: 2, failed: 1}]\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: ar + "spec: {metrics: [{name: success-rate}]}", want: Progressing, msg: "Waiting for analysis run to finish: status has not been reconciled."},
+		{name: "pending", obj: ar + "status: {phase: Pending}", want: Progressing, msg: "Analysis run is running"},
+		{name: "running", obj: ar + "status:\n  phase: Running\n  startedAt: \"2024-05-01T10:00:00Z\"\n" + fmt.Sprintf(metric, "Running"), want: Progressing, msg: "Analysis run is running"},
+		{name: "successful", obj: ar + "status:\n  phase: Successful\n" + fmt.Sprintf(metric, "Successful"), want: Healthy, msg: "Analysis run completed successfully"},
+		{name: "successful with message", obj: ar + "status: {phase: Successful, message: all metrics passed}", want: Healthy, msg: "all metrics passed"},
+		{name: "failed", obj: ar + "status:\n  phase: Failed\n  message: 'Metric \"success-rate\" assessed Failed due to failed (1) > failureLimit (0)'\n" + fmt.Sprintf(metric, "Failed"), want: Degraded, msg: `Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)`},
+		{name: "failed without message", obj: ar + "status: {phase: Failed}", want: Degraded, msg: "Analysis run failed"},
+		{name: "error", obj: ar + "status: {phase: Error}", want: Degraded, msg: "Analysis run had an error"},
+		{name: "inconclusive", obj: ar + "status: {phase: Inconclusive}", want: Unknown, msg: "Analysis run was inconclusive"},
+		{name: "status without phase", obj: ar + "status: {startedAt: \"2024-05-01T10:00:00Z\"}", want: Progressing, msg: "Waiting for analysis run to finish: status has not been reconciled."},
+	})
+}
+
+// Cases follow the Experiment status Argo Rollouts writes (status.phase,
+// per-template statuses).
+func TestBuiltinArgoExperiment(t *testing.T) {
+	const ex = "apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nmetadata: {name: web-experiment}\n"
+	runBuiltin(t, []builtinCase{
+		{name: "no status", obj: ex + "spec: {duration: 10m}", want: Progressing, msg: "Waiting for experiment to finish: status has not been reconciled."},
+		{name: "pending", obj: ex + "status: {phase: Pending, templateStatuses: [{name: baseline, status: Progressing, replicas: 1, readyReplicas: 0}]}", want: Progressing, msg: "Experiment is pending"},
+		{name: "running", obj: ex + "status:\n  phase: Running\n  availableAt: \"2024-05-01T10:00:00Z\"\n  templateStatuses: [{name: baseline, status: Running, replicas: 1, readyReplicas: 1}]", want: Progressing, msg: "Experiment is running"},
+		{name: "successful", obj: ex + "status: {phase: Successful, templateStatuses: [{name: baseline, status: Successful}]}", want: Healthy, msg: "Experiment is successful"},
+		{name: "failed", obj: ex + "status: {phase: Failed, message: analysis failed}", want: Degraded, msg: "Experiment has failed"},
+		{name: "error", obj: ex + "status: {phase: Error}", want: Degraded, msg: "Experiment had an error"},
+		{name: "inconclusive", obj: ex + "status: {phase: Inconclusive}", want: Unknown, msg: "Experiment was inconclusive"},
+	})
+}

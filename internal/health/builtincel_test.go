@@ -142,23 +142,34 @@ func TestBuiltinRuntimeErrorNamesCheck(t *testing.T) {
 }
 
 // TestBuiltinChecksDocumented keeps docs/sync.md's table of built-in
-// checks in step with builtin/*.yaml.
+// checks in step with builtin/*.yaml, both ways: every check has its row
+// and kind, and every kind the table names has a check.
 func TestBuiltinChecksDocumented(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "sync.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	section := string(data)
+	_, section, ok := strings.Cut(section, "### Built-in checks for custom resources")
+	if !ok {
+		t.Fatal("docs/sync.md has no section on built-in checks")
+	}
+	if i := strings.Index(section, "\n#"); i >= 0 {
+		section = section[:i]
+	}
 	rows := map[string]string{} // group -> its table row
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(line, "|")
-		if len(cells) < 4 {
+		if len(cells) < 4 || strings.Trim(cells[1], " -") == "" || strings.TrimSpace(cells[1]) == "group" {
 			continue
 		}
 		for _, g := range strings.Split(cells[1], ",") {
 			rows[strings.Trim(strings.TrimSpace(g), "`")] = cells[2]
 		}
 	}
+	have := map[string]bool{}
 	for _, key := range builtinKinds() {
+		have[key] = true
 		group, kind, _ := strings.Cut(key, "/")
 		row, ok := rows[group]
 		if !ok {
@@ -167,6 +178,20 @@ func TestBuiltinChecksDocumented(t *testing.T) {
 		}
 		if kind != "*" && !strings.Contains(row, kind) {
 			t.Errorf("docs/sync.md's row for %s does not list %s", group, kind)
+		}
+	}
+	for group, row := range rows {
+		listed, _, _ := strings.Cut(row, "(")
+		if strings.TrimSpace(listed) == "every kind" {
+			if !have[group+"/*"] {
+				t.Errorf("docs/sync.md lists every kind of %s, but there is no built-in check %s/*", group, group)
+			}
+			continue
+		}
+		for _, kind := range strings.Split(listed, ",") {
+			if kind = strings.TrimSpace(kind); !have[group+"/"+kind] {
+				t.Errorf("docs/sync.md lists %s/%s, but there is no built-in check for it", group, kind)
+			}
 		}
 	}
 }

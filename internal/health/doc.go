@@ -16,9 +16,10 @@
 //
 // The custom resources Argo CD checks with the Lua scripts of its
 // resource_customizations folder (cert-manager, External Secrets, Argo
-// Rollouts, Flux, KEDA, CloudNativePG, Strimzi, Crossplane, IstioOperator)
-// have built-in checks written in CEL, ported script for script, message
-// for message. They live as data in builtin/*.yaml, in the very format of
+// Rollouts with AnalysisRun and Experiment, Flux, KEDA, CloudNativePG,
+// Strimzi, Crossplane including the older community AWS kinds,
+// IstioOperator) have built-in checks written in CEL, ported script for
+// script, message for message. They live as data in builtin/*.yaml, in the very format of
 // the flotilla-health ConfigMap, are compiled once on first use, and are
 // picked as Argo CD picks its scripts: an exact kind first, then the most
 // specific pattern ("*.crossplane.io/*"); then come the Go checks.
