@@ -76,24 +76,12 @@ func Diff(ctx context.Context, app *v1alpha1.Application, opts DiffOptions) ([]R
 	if opts.Generator == nil || opts.Cluster == nil {
 		return nil, errors.New("diff needs a manifest generator and a cluster client")
 	}
-	target, gen, err := diffTarget(app, opts)
+	objs, track, instance, err := desired(ctx, app, opts)
 	if err != nil {
 		return nil, err
-	}
-	res, err := gen.Generate(ctx, manifests.Request{App: target, Refresh: opts.Refresh, KubeVersion: opts.KubeVersion})
-	if err != nil {
-		return nil, fmt.Errorf("render application %s: %w", app.Name, err)
-	}
-	instance := manifests.InstanceName(app, controllerNamespace(app, opts))
-	track, err := tracking(ctx, app, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := prepare(target, res.Objects, opts, track, instance); err != nil {
-		return nil, fmt.Errorf("prepare objects of application %s: %w", app.Name, err)
 	}
 	model, err := syncmodel.Compare(ctx, syncmodel.Input{
-		App: app, Objects: res.Objects, Instance: instance, Tracking: track,
+		App: app, Objects: objs, Instance: instance, Tracking: track,
 		Cluster: opts.Cluster, Diffs: true,
 	})
 	if err != nil {
@@ -105,6 +93,29 @@ func Diff(ctx context.Context, app *v1alpha1.Application, opts DiffOptions) ([]R
 	}
 	sort.SliceStable(out, func(i, j int) bool { return keyOfDiff(out[i]).Less(keyOfDiff(out[j])) })
 	return out, nil
+}
+
+// desired renders the app's sources as opts say and prepares the objects
+// as the controller does; it returns them with the app's tracking and
+// instance name.
+func desired(ctx context.Context, app *v1alpha1.Application, opts DiffOptions) ([]*unstructured.Unstructured, apply.Tracking, string, error) {
+	target, gen, err := diffTarget(app, opts)
+	if err != nil {
+		return nil, apply.Tracking{}, "", err
+	}
+	res, err := gen.Generate(ctx, manifests.Request{App: target, Refresh: opts.Refresh, KubeVersion: opts.KubeVersion})
+	if err != nil {
+		return nil, apply.Tracking{}, "", fmt.Errorf("render application %s: %w", app.Name, err)
+	}
+	instance := manifests.InstanceName(app, controllerNamespace(app, opts))
+	track, err := tracking(ctx, app, opts)
+	if err != nil {
+		return nil, apply.Tracking{}, "", err
+	}
+	if err := prepare(target, res.Objects, opts, track, instance); err != nil {
+		return nil, apply.Tracking{}, "", fmt.Errorf("prepare objects of application %s: %w", app.Name, err)
+	}
+	return res.Objects, track, instance, nil
 }
 
 // prepare writes the namespace, tracking id and instance label onto objs

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -146,5 +147,50 @@ func TestTakeOverManagers(t *testing.T) {
 		if got := string(out[0].FieldsV1.Raw); got != tt.fields || out[0].Operation != metav1.ManagedFieldsOperationApply {
 			t.Errorf("%s: flotilla's entry %s %s, want Apply %s", tt.name, out[0].Operation, got, tt.fields)
 		}
+	}
+}
+
+func TestHandBackManagers(t *testing.T) {
+	own := entry(FieldManager, metav1.ManagedFieldsOperationApply, "v1", `{"f:data":{"f:c":{}}}`)
+	ownUpdate := entry(FieldManager, metav1.ManagedFieldsOperationUpdate, "v1", `{"f:data":{"f:u":{}}}`)
+	argo := entry(ArgoCDApplyManager, metav1.ManagedFieldsOperationApply, "v1", `{"f:data":{"f:b":{}}}`)
+	other := entry("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "v1", `{"f:data":{"f:d":{}}}`)
+	ownStatus := entry(FieldManager, metav1.ManagedFieldsOperationUpdate, "v1", `{"f:status":{}}`)
+	ownStatus.Subresource = "status"
+
+	tests := []struct {
+		name    string
+		in      []metav1.ManagedFieldsEntry
+		want    []string // manager/operation=fields
+		changed bool
+	}{
+		{"nothing of flotilla's", []metav1.ManagedFieldsEntry{argo, other},
+			[]string{`argocd-controller/Apply={"f:data":{"f:b":{}}}`, `kube-controller-manager/Update={"f:data":{"f:d":{}}}`}, false},
+		{"apply to argocd-controller, update to client-side apply", []metav1.ManagedFieldsEntry{own, ownUpdate, other},
+			[]string{`argocd-controller/Apply={"f:data":{"f:c":{}}}`, `kubectl-client-side-apply/Update={"f:data":{"f:u":{}}}`, `kube-controller-manager/Update={"f:data":{"f:d":{}}}`}, true},
+		{"merged into an existing argocd-controller entry", []metav1.ManagedFieldsEntry{argo, own},
+			[]string{`argocd-controller/Apply={"f:data":{"f:b":{},"f:c":{}}}`}, true},
+		{"subresource entries stay flotilla's", []metav1.ManagedFieldsEntry{own, ownStatus},
+			[]string{`argocd-controller/Apply={"f:data":{"f:c":{}}}`, `flotilla/Update={"f:status":{}}`}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, changed, err := HandBackManagers(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range out {
+				got = append(got, fmt.Sprintf("%s/%s=%s", e.Manager, e.Operation, e.FieldsV1.Raw))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") || changed != tt.changed {
+				t.Errorf("got %v changed %t\nwant %v %t", got, changed, tt.want, tt.changed)
+			}
+			// A round trip through TakeOverManagers gives flotilla every
+			// field back.
+			if back, _, err := TakeOverManagers(out); err != nil || (tt.changed && !isOwnApply(back[0])) {
+				t.Errorf("take over after hand back: %v %+v", err, back)
+			}
+		})
 	}
 }

@@ -17,7 +17,7 @@ import (
 // from Argo CD: argocd-controller (its server-side apply) and
 // kubectl-client-side-apply (its client-side apply, which also owns the
 // kubectl.kubernetes.io/last-applied-configuration annotation).
-var PreviousManagers = []string{"argocd-controller", "kubectl-client-side-apply"}
+var PreviousManagers = []string{ArgoCDApplyManager, ClientSideApplyManager}
 
 // TakeOverManagers rewrites managed, handing the fields of every previous
 // manager (of the object itself, not a subresource) to flotilla's apply

@@ -36,7 +36,7 @@ the work to the controller, as Argo CD's API server does.`,
 	}
 	cmd.AddCommand(newAppListCmd(opts), newAppGetCmd(opts), newAppDiffCmd(opts), newAppSyncCmd(opts),
 		newAppWaitCmd(opts), newAppHistoryCmd(opts), newAppRollbackCmd(opts), newAppRefreshCmd(opts),
-		newAppDeleteCmd(opts))
+		newAppDeleteCmd(opts), newAppHandBackCmd(opts))
 	return cmd
 }
 
