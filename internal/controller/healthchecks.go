@@ -24,11 +24,14 @@ const healthChecksTTL = 30 * time.Second
 
 // healthChecks loads the custom checks of the controller's namespace and
 // reloads them now and then. A ConfigMap that does not compile keeps the
-// last good checks and is logged.
+// last good checks and is logged. classes, when set, let Pending
+// PersistentVolumeClaims whose StorageClass binds WaitForFirstConsumer be
+// Healthy (see health.StorageClasses).
 type healthChecks struct {
 	reader    client.Reader
 	namespace string
 	ttl       time.Duration
+	classes   health.StorageClasses
 
 	mu      sync.Mutex
 	checker *health.Checker
@@ -43,6 +46,11 @@ func (h *healthChecks) get() *health.Checker {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.checker == nil {
+		// No custom checks: the built-in ones, with the classes. Made
+		// once, so that health cached with it stays valid.
+		h.checker = (*health.Checker)(nil).WithStorageClasses(h.classes)
+	}
 	return h.checker
 }
 
@@ -64,7 +72,9 @@ func (h *healthChecks) refresh(ctx context.Context) {
 	var cm corev1.ConfigMap
 	err := h.reader.Get(ctx, client.ObjectKey{Namespace: h.namespace, Name: HealthConfigMap}, &cm)
 	if apierrors.IsNotFound(err) {
-		h.checker, h.version = nil, ""
+		if h.version != "" { // else the checker has no custom checks already
+			h.checker, h.version = nil, ""
+		}
 		return
 	}
 	if err == nil && cm.ResourceVersion == h.version {
@@ -75,7 +85,7 @@ func (h *healthChecks) refresh(ctx context.Context) {
 		if exprs, err = health.ParseConfigMap(cm.Data); err == nil {
 			var checker *health.Checker
 			if checker, err = health.NewChecker(exprs); err == nil {
-				h.checker, h.version = checker, cm.ResourceVersion
+				h.checker, h.version = checker.WithStorageClasses(h.classes), cm.ResourceVersion
 			}
 		}
 	}

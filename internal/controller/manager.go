@@ -23,6 +23,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/health"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/source"
 	"flotilla.dev/flotilla/internal/webhook"
@@ -149,7 +150,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		KubeVersion:     ServerVersion(cfg),
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}
-	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
+	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload,
+		classes: health.ClusterStorageClasses(mgr.GetClient(), mgr.GetAPIReader())}
 	r.trackings = &trackingSettings{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err

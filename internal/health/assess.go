@@ -20,7 +20,7 @@ var checks = map[string]checkFunc{
 	"apps/ReplicaSet":                     replicaSet,
 	"/Pod":                                pod,
 	"batch/Job":                           job,
-	"/PersistentVolumeClaim":              pvc,
+	"/PersistentVolumeClaim":              pvcCheck(nil),
 	"/Service":                            service,
 	"networking.k8s.io/Ingress":           ingress,
 	"extensions/Ingress":                  ingress,
@@ -40,7 +40,7 @@ func Assess(u *unstructured.Unstructured) Status {
 	if u.GetDeletionTimestamp() != nil {
 		return pendingDeletion
 	}
-	return builtin(u)
+	return builtin(u, nil)
 }
 
 // pendingDeletion is the health of any object being deleted.
@@ -48,8 +48,9 @@ var pendingDeletion = Status{Code: Progressing, Message: "Pending deletion"}
 
 // builtin runs the built-in check for u's kind: a built-in CEL check
 // (exact key, then the most specific pattern, as Argo CD picks its own Lua
-// scripts), else a Go check, else kstatus' conventions.
-func builtin(u *unstructured.Unstructured) Status {
+// scripts), else a Go check, else kstatus' conventions. classes, when not
+// nil, are the StorageClasses the PersistentVolumeClaim check consults.
+func builtin(u *unstructured.Unstructured, classes StorageClasses) Status {
 	gvk := u.GroupVersionKind()
 	if bc, _ := builtinCEL(); bc != nil {
 		if chk := bc.lookup(gvk.Group, gvk.Kind); chk != nil {
@@ -57,8 +58,11 @@ func builtin(u *unstructured.Unstructured) Status {
 		}
 	}
 	check, ok := checks[gvk.Group+"/"+gvk.Kind]
-	if !ok {
+	switch {
+	case !ok:
 		check = generic
+	case classes != nil && gvk.Group == "" && gvk.Kind == "PersistentVolumeClaim":
+		check = pvcCheck(classes)
 	}
 	st, err := check(u)
 	if err != nil {

@@ -31,6 +31,7 @@ type Checker struct {
 	exact    map[string]*customCheck // by "group/Kind"
 	patterns []*customCheck          // most specific first
 	timeout  time.Duration           // EvalTimeout; tests shorten or lengthen it
+	classes  StorageClasses          // for Pending PersistentVolumeClaims; nil: unknown
 }
 
 // customCheck is one compiled expression.
@@ -186,7 +187,7 @@ func (c *Checker) Assess(u *unstructured.Unstructured) Status {
 	if chk := c.lookup(gvk.Group, gvk.Kind); chk != nil {
 		return chk.assess(u, c.timeout)
 	}
-	return builtin(u)
+	return builtin(u, c.storageClasses())
 }
 
 // lookup returns the custom check for group and kind, or nil.

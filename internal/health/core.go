@@ -131,22 +131,6 @@ func job(u *unstructured.Unstructured) (Status, error) {
 	return Status{Code: Healthy, Message: msg}, nil
 }
 
-func pvc(u *unstructured.Unstructured) (Status, error) {
-	var c corev1.PersistentVolumeClaim
-	if err := convert(u, &c); err != nil {
-		return Status{}, err
-	}
-	switch c.Status.Phase {
-	case corev1.ClaimLost:
-		return Status{Code: Degraded}, nil
-	case corev1.ClaimPending:
-		return Status{Code: Progressing}, nil
-	case corev1.ClaimBound:
-		return Status{Code: Healthy}, nil
-	}
-	return Status{Code: Unknown}, nil
-}
-
 func service(u *unstructured.Unstructured) (Status, error) {
 	var s corev1.Service
 	if err := convert(u, &s); err != nil {

@@ -6,7 +6,10 @@
 // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job,
 // PersistentVolumeClaim, Service (LoadBalancer), Ingress,
 // HorizontalPodAutoscaler (autoscaling/v1 annotation and v2 conditions),
-// APIService and Argo Workflow. On top of those it checks
+// APIService and Argo Workflow. A Checker given the cluster's
+// StorageClasses (WithStorageClasses) also judges a Pending
+// PersistentVolumeClaim whose class binds WaitForFirstConsumer Healthy, as
+// it waits for the Pod that will use it. On top of those it checks
 // CustomResourceDefinitions and child Argo CD Applications (healthy only
 // once synced, so app-of-apps waves wait), which Argo CD leaves to Lua
 // scripts, and applies kstatus' condition conventions to every other kind,
