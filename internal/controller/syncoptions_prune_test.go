@@ -200,19 +200,37 @@ func TestSyncOptionPrunePropagationPolicy(t *testing.T) {
 
 			second := repo.Commit(t, map[string]string{"app/web.yaml": ""}, "v2")
 			refresh(t, c, name)
-			waitSyncedTo(t, c, name, second, v1alpha1.OperationSucceeded, 60*time.Second)
-
-			var d appsv1.Deployment
-			switch policy {
-			case "foreground":
-				time.Sleep(2 * time.Second)
+			if policy == "foreground" {
+				// The held ReplicaSet keeps the Deployment being deleted, and
+				// the sync waits for it as Argo CD's does.
+				waiting := "Sync wave 0: waiting for deletion of apps/Deployment " + ns + "/web"
+				eventually(t, 60*time.Second, func() (bool, string) {
+					app := getApp(t, c, name)
+					op := app.Status.OperationState
+					return op != nil && op.Phase == v1alpha1.OperationRunning && op.Message == waiting, describe(app)
+				})
+				holdsFor(t, func() (bool, string) {
+					app := getApp(t, c, name)
+					return app.Status.OperationState.Phase != v1alpha1.OperationRunning, "the sync ended while its pruned Deployment was still being deleted: " + describe(app)
+				})
+				var d appsv1.Deployment
 				if !exists(c, &d, ns, "web") || d.DeletionTimestamp == nil || !slices.Contains(d.Finalizers, "foregroundDeletion") {
 					t.Fatalf("foreground: the Deployment should wait for its held ReplicaSet (deleting, foregroundDeletion finalizer): %+v", d.ObjectMeta)
 				}
-				eventually(t, 30*time.Second, func() (bool, string) {
-					live := &appsv1.ReplicaSet{}
-					return exists(c, live, ns, rs.Name) && live.DeletionTimestamp != nil, "the ReplicaSet is not being deleted"
-				})
+				live := &appsv1.ReplicaSet{}
+				if !exists(c, live, ns, rs.Name) || live.DeletionTimestamp == nil {
+					t.Fatal("the ReplicaSet is not being deleted")
+				}
+				mergePatch(t, c, live, `{"metadata":{"finalizers":null}}`)
+				waitSyncedTo(t, c, name, second, v1alpha1.OperationSucceeded, 60*time.Second)
+				if exists(c, &appsv1.Deployment{}, ns, "web") {
+					t.Error("the sync succeeded before the Deployment was gone")
+				}
+				return
+			}
+			waitSyncedTo(t, c, name, second, v1alpha1.OperationSucceeded, 60*time.Second)
+
+			switch policy {
 			case "background":
 				eventually(t, 30*time.Second, func() (bool, string) {
 					return !exists(c, &appsv1.Deployment{}, ns, "web"), "the Deployment is still there"

@@ -24,7 +24,8 @@ type Task struct {
 	Wave  int
 	Hook  bool
 	Prune bool
-	// PruneLast defers a prune until every wave is healthy.
+	// PruneLast defers a prune until every wave is healthy (Plan puts it
+	// one wave after the last).
 	PruneLast bool
 	// NoPrune (Prune=false) keeps the object: its prune is skipped.
 	NoPrune bool
@@ -116,8 +117,42 @@ func Plan(resources, hooks, prunable []*unstructured.Unstructured, opts PlanOpti
 		})
 	}
 	pullAhead(tasks)
+	pruneWaves(tasks)
 	sort.SliceStable(tasks, func(i, j int) bool { return taskLess(tasks[i], tasks[j]) })
 	return tasks
+}
+
+// pruneWaves moves prunes into the waves Argo CD prunes them in: the
+// distinct waves of the objects to prune are mirrored (the highest wave's
+// objects are pruned in the lowest's, and so on: the reverse of creation),
+// and PruneLast objects go one wave after the last Sync wave (at least
+// wave 1).
+func pruneWaves(tasks []Task) {
+	var distinct []int
+	for _, t := range tasks {
+		if t.Prune && !slices.Contains(distinct, t.Wave) {
+			distinct = append(distinct, t.Wave)
+		}
+	}
+	sort.Ints(distinct)
+	mirror := make(map[int]int, len(distinct))
+	for i, w := range distinct {
+		mirror[w] = distinct[len(distinct)-1-i]
+	}
+	last := 0
+	for i, t := range tasks {
+		if t.Prune {
+			tasks[i].Wave = mirror[t.Wave]
+		}
+		if t.Phase == Sync && tasks[i].Wave > last {
+			last = tasks[i].Wave
+		}
+	}
+	for i, t := range tasks {
+		if t.Prune && t.PruneLast {
+			tasks[i].Wave = last + 1
+		}
+	}
 }
 
 // pullAhead moves a Namespace into the wave of the first object in it, and
@@ -167,11 +202,14 @@ func taskLess(a, b Task) bool {
 	if a.Phase != b.Phase {
 		return phaseRank[a.Phase] < phaseRank[b.Phase]
 	}
-	if a.Prune != b.Prune {
-		return !a.Prune
-	}
 	if a.Wave != b.Wave {
 		return a.Wave < b.Wave
+	}
+	if a.Prune != b.Prune {
+		return a.Prune // a wave prunes first, then applies
+	}
+	if a.Prune {
+		return kindNameLess(b.Obj, a.Obj) // dependents before what they need
 	}
 	return kindNameLess(a.Obj, b.Obj)
 }

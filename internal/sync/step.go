@@ -154,14 +154,6 @@ func Step(ctx context.Context, c Cluster, tasks []Task, p Progress, opts Options
 				return out, err
 			}
 		}
-		if phase == Sync {
-			if t, ok := s.awaitingPruneConfirmation(tasks); ok {
-				return Outcome{State: Running, Message: "waiting for pruning confirmation of " + describe(t)}, nil
-			}
-			if err := s.prune(ctx, tasks); err != nil {
-				return s.fail(ctx, tasks, err.Error())
-			}
-		}
 	}
 	return Outcome{State: Succeeded, Message: "successfully synced (all tasks run)"}, nil
 }
@@ -172,12 +164,12 @@ type stepper struct {
 	opts Options
 }
 
-// waves returns the distinct waves of a phase's apply and hook tasks.
+// waves returns the distinct waves of a phase's tasks.
 func waves(tasks []Task, phase Phase) []int {
 	seen := map[int]bool{}
 	var out []int
 	for _, t := range tasks {
-		if t.Phase == phase && !t.Prune && !seen[t.Wave] {
+		if t.Phase == phase && !seen[t.Wave] {
 			seen[t.Wave] = true
 			out = append(out, t.Wave)
 		}
@@ -186,7 +178,12 @@ func waves(tasks []Task, phase Phase) []int {
 	return out
 }
 
+// runWave prunes the wave's objects to prune (pruneWave), then applies
+// its objects and runs its hooks, and reports Succeeded once all are done.
 func (s *stepper) runWave(ctx context.Context, tasks []Task, phase Phase, wave int) (Outcome, error) {
+	if out, err := s.pruneWave(ctx, tasks, phase, wave); err != nil || out.State != Succeeded {
+		return out, err
+	}
 	var group []Task
 	for _, t := range tasks {
 		if t.Phase == phase && t.Wave == wave && !t.Prune {

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +21,8 @@ type fakeCluster struct {
 	live   map[object.Key]*unstructured.Unstructured
 	ops    []string
 	failOn string
+	// finalized objects stay live when deleted, as with a finalizer.
+	finalized map[string]bool
 }
 
 func newFake() *fakeCluster { return &fakeCluster{live: map[object.Key]*unstructured.Unstructured{}} }
@@ -39,7 +42,9 @@ func (f *fakeCluster) Get(_ context.Context, u *unstructured.Unstructured) (*uns
 
 func (f *fakeCluster) Delete(_ context.Context, u *unstructured.Unstructured, _ metav1.DeletionPropagation) error {
 	f.ops = append(f.ops, "delete "+u.GetName())
-	delete(f.live, object.KeyOf(u))
+	if !f.finalized[u.GetName()] {
+		delete(f.live, object.KeyOf(u))
+	}
 	return nil
 }
 
@@ -204,7 +209,10 @@ func TestStepPrune(t *testing.T) {
 	if err != nil || out.State != Succeeded {
 		t.Fatalf("outcome %+v %v", out, err)
 	}
-	if got := strings.Join(c.ops, ","); got != "apply desired,delete w5,delete w0,delete last" {
+	// Argo CD's order: prune waves mirrored (w5's object in wave 0, w0's
+	// in wave 5), a wave's prunes before its applies, PruneLast after the
+	// last wave.
+	if got := strings.Join(c.ops, ","); got != "delete w5,apply desired,delete w0,delete last" {
 		t.Fatalf("ops = %s", got)
 	}
 	if r := p[TaskID(Sync, false, true, object.KeyOf(keep))]; r == nil || r.Code != PruneSkipped {
@@ -218,6 +226,58 @@ func TestStepPrune(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(c2.ops, ","), "delete") {
 		t.Fatalf("pruned without prune: %v", c2.ops)
+	}
+}
+
+// TestStepPruneWaitsForDeletion holds a pruned object (a finalizer) and
+// shows the next wave does not start until it is gone.
+func TestStepPruneWaitsForDeletion(t *testing.T) {
+	c := newFake()
+	c.finalized = map[string]bool{"old": true}
+	old := obj("ConfigMap", "old", "")
+	c.live[object.KeyOf(old)] = old
+	tasks := Plan([]*unstructured.Unstructured{obj("ConfigMap", "first", ""), obj("ConfigMap", "next", "1")},
+		nil, []*unstructured.Unstructured{old}, PlanOptions{})
+	p := Progress{}
+	opts := Options{Prune: true, OperationID: "op7", Health: healthBy(nil)}
+	for range 2 {
+		out, err := Step(context.Background(), c, tasks, p, opts)
+		if err != nil || out.State != Running || out.Message != "Sync wave 0: waiting for deletion of ConfigMap old" {
+			t.Fatalf("outcome %+v %v, want Running while old is being deleted", out, err)
+		}
+	}
+	if got := strings.Join(c.ops, ","); got != "delete old" {
+		t.Fatalf("ops while the prune is held = %s, want the delete alone (once), nothing of the wave applied", got)
+	}
+	delete(c.live, object.KeyOf(old)) // the finalizer is done
+	out, err := Step(context.Background(), c, tasks, p, opts)
+	if err != nil || out.State != Succeeded {
+		t.Fatalf("outcome %+v %v", out, err)
+	}
+	if got := strings.Join(c.ops, ","); got != "delete old,apply first,apply next" {
+		t.Fatalf("ops = %s", got)
+	}
+}
+
+func TestPruneWaves(t *testing.T) {
+	last := obj("ConfigMap", "last", "-3")
+	last.SetAnnotations(map[string]string{SyncOptionsAnnotation: "PruneLast=true", WaveAnnotation: "-3"})
+	prunable := []*unstructured.Unstructured{obj("ConfigMap", "p-2", "-2"), obj("ConfigMap", "p1", "1"), obj("ConfigMap", "p4", "4"), obj("Deployment", "p4d", "4"), last}
+	tasks := Plan([]*unstructured.Unstructured{obj("ConfigMap", "a2", "2")}, nil, prunable, PlanOptions{})
+	var got []string
+	for _, tk := range tasks {
+		kind := "apply"
+		if tk.Prune {
+			kind = "prune"
+		}
+		got = append(got, fmt.Sprintf("%d:%s %s", tk.Wave, kind, tk.Obj.GetName()))
+	}
+	// distinct prune waves -3 -2 1 4 mirror to 4 1 -2 -3; the last Sync
+	// wave is then 4, so PruneLast goes to 5. Within a wave prunes come
+	// first, in reverse kind order (the Deployment before the ConfigMap).
+	want := "-3:prune p4d,-3:prune p4,-2:prune p1,1:prune p-2,2:apply a2,5:prune last"
+	if strings.Join(got, ",") != want {
+		t.Errorf("tasks = %s\nwant    %s", strings.Join(got, ","), want)
 	}
 }
 

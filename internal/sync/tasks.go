@@ -132,37 +132,80 @@ func (s *stepper) awaitingPruneConfirmation(tasks []Task) (Task, bool) {
 	return Task{}, false
 }
 
-// prune deletes the prunable objects after every Sync wave is healthy:
-// higher waves first, PruneLast ones at the very end.
-func (s *stepper) prune(ctx context.Context, tasks []Task) error {
+// pruneWave prunes the objects to prune of a wave before anything of the
+// wave is applied, as Argo CD does, and reports Running until they are
+// gone: the next wave starts once they are. While the pruning of a
+// Prune=confirm object is not confirmed, no prune of the sync runs.
+func (s *stepper) pruneWave(ctx context.Context, tasks []Task, phase Phase, wave int) (Outcome, error) {
+	var group []Task
+	for _, t := range tasks {
+		if t.Prune && t.Phase == phase && t.Wave == wave {
+			group = append(group, t)
+		}
+	}
+	if len(group) == 0 {
+		return Outcome{State: Succeeded}, nil
+	}
+	if t, ok := s.awaitingPruneConfirmation(tasks); ok {
+		return Outcome{State: Running, Message: "waiting for pruning confirmation of " + describe(t)}, nil
+	}
+	var waiting []string
+	for _, t := range group {
+		if s.p[t.ID()] == nil {
+			s.pruneOne(ctx, t)
+		}
+		switch r := s.p[t.ID()]; {
+		case r.failed():
+			return Outcome{State: Failed, Message: r.Message}, nil
+		case r.Code == Pruned:
+			gone, err := s.gone(ctx, t)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if !gone {
+				waiting = append(waiting, describe(t))
+			}
+		}
+	}
+	if len(waiting) > 0 {
+		msg := fmt.Sprintf("%s wave %d: waiting for deletion of %s", phase, wave, waiting[0])
+		if len(waiting) > 1 {
+			msg += fmt.Sprintf(" and %d more", len(waiting)-1)
+		}
+		return Outcome{State: Running, Message: msg}, nil
+	}
+	return Outcome{State: Succeeded}, nil
+}
+
+// pruneOne deletes t's object (or records why not) with the sync's
+// propagation (foreground by default, as Argo CD).
+func (s *stepper) pruneOne(ctx context.Context, t Task) {
 	propagation := s.opts.PrunePropagation
 	if propagation == "" {
 		propagation = metav1.DeletePropagationForeground
 	}
-	for _, last := range []bool{false, true} {
-		var group []Task
-		for _, t := range tasks {
-			if t.Prune && t.PruneLast == last && s.p[t.ID()] == nil {
-				group = append(group, t)
-			}
+	switch {
+	case !s.opts.Prune:
+		s.p[t.ID()] = record(t, PruneSkipped, "ignored (requires pruning)")
+	case t.NoPrune:
+		s.p[t.ID()] = record(t, PruneSkipped, "ignored (Prune=false)")
+	default:
+		if err := s.c.Delete(ctx, t.Obj, propagation); err != nil {
+			s.p[t.ID()] = record(t, SyncFailed, fmt.Sprintf("prune %s: %v", describe(t), err))
+			return
 		}
-		for i := len(group) - 1; i >= 0; i-- { // reverse apply order: higher waves first
-			t := group[i]
-			switch {
-			case !s.opts.Prune:
-				s.p[t.ID()] = record(t, PruneSkipped, "ignored (requires pruning)")
-			case t.NoPrune:
-				s.p[t.ID()] = record(t, PruneSkipped, "ignored (Prune=false)")
-			default:
-				if err := s.c.Delete(ctx, t.Obj, propagation); err != nil {
-					s.p[t.ID()] = record(t, SyncFailed, err.Error())
-					return fmt.Errorf("prune %s: %w", describe(t), err)
-				}
-				s.p[t.ID()] = record(t, Pruned, "pruned")
-			}
-		}
+		s.p[t.ID()] = record(t, Pruned, "pruned")
 	}
-	return nil
+}
+
+// gone reports whether the pruned object of t no longer exists (an
+// object of the same name with another UID is not it).
+func (s *stepper) gone(ctx context.Context, t Task) (bool, error) {
+	live, err := s.c.Get(ctx, t.Obj)
+	if err != nil {
+		return false, err
+	}
+	return live == nil || (t.Obj.GetUID() != "" && live.GetUID() != t.Obj.GetUID()), nil
 }
 
 // fail runs the SyncFail hooks, then reports the failure.
