@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -68,12 +69,25 @@ func NewChecker(exprs map[string]string) (*Checker, error) {
 	c := newEmptyChecker()
 	for _, key := range sortedKeys(exprs) {
 		if err := c.add(env, key, exprs[key]); err != nil {
+			if ce := (*compileError)(nil); errors.As(err, &ce) && ce.lua {
+				return nil, luaError(key)
+			}
 			return nil, err
 		}
 	}
 	c.sortPatterns()
 	return c, nil
 }
+
+// compileError is add's error for an expression that does not compile.
+type compileError struct {
+	key string
+	lua bool // the expression is a Lua script (see looksLikeLua)
+	err error
+}
+
+func (e *compileError) Error() string { return fmt.Sprintf("health check %q: %v", e.key, e.err) }
+func (e *compileError) Unwrap() error { return e.err }
 
 // newEnv is the CEL environment of every health check, custom or built-in.
 func newEnv() (*cel.Env, error) {
@@ -107,7 +121,7 @@ func (c *Checker) add(env *cel.Env, key, expr string) error {
 	}
 	prg, err := compile(env, expr)
 	if err != nil {
-		return fmt.Errorf("health check %q: %w", key, err)
+		return &compileError{key: key, lua: looksLikeLua(expr), err: err}
 	}
 	chk := &customCheck{key: key, group: group, kind: kind, wildcard: wildcard, prg: prg}
 	if wildcard {
