@@ -78,9 +78,10 @@ func IgnoredLuaChecks(argocdCM map[string]string) []string {
 		}
 		out = append(out, ignoredLua(fmt.Sprintf("argocd-cm key %q", k), key, k))
 	}
-	var legacy map[string]map[string]any
+	var legacy map[string]any
 	if doc, ok := argocdCM[legacyCustomizations]; ok && yaml.Unmarshal([]byte(doc), &legacy) == nil {
-		for gk, fields := range legacy {
+		for gk, entry := range legacy {
+			fields, _ := entry.(map[string]any)
 			if _, ok := fields["health.lua"]; !ok {
 				continue
 			}

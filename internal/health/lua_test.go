@@ -117,6 +117,7 @@ keda.sh/ScaledJob:
 apps/Deployment:
   ignoreDifferences: |
     jsonPointers: [/spec/replicas]
+example.com/Odd: not a map
 `,
 		"resource.customizations.ignoreDifferences.apps_Deployment":       "jsonPointers: [/spec/replicas]",
 		"resource.customizations.useOpenLibs.cert-manager.io_Certificate": "true",
