@@ -14,6 +14,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/health"
 )
 
 // ArgoCDConfigMap is Argo CD's settings ConfigMap in the controller's
@@ -39,6 +40,9 @@ type trackingSettings struct {
 	mu      sync.Mutex
 	current apply.Tracking
 	loaded  time.Time
+	// seen is the resourceVersion of argocd-cm last read, so its Lua
+	// health checks are reported once per change.
+	seen string
 }
 
 // get returns the tracking in force (the default for a nil receiver).
@@ -75,6 +79,18 @@ func (s *trackingSettings) refresh(ctx context.Context) {
 		log.FromContext(ctx).Error(err, "read tracking settings", "configmap", ArgoCDConfigMap)
 	default:
 		s.current = trackingOf(ctx, cm.Data)
+		if cm.ResourceVersion != s.seen {
+			s.seen = cm.ResourceVersion
+			reportLuaChecks(ctx, cm.Data)
+		}
+	}
+}
+
+// reportLuaChecks logs, for each Lua health check of argocd-cm, that it is
+// not run and which check applies instead (health.IgnoredLuaChecks).
+func reportLuaChecks(ctx context.Context, data map[string]string) {
+	for _, msg := range health.IgnoredLuaChecks(data) {
+		log.FromContext(ctx).Info(msg, "configmap", ArgoCDConfigMap)
 	}
 }
 
