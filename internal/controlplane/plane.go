@@ -296,6 +296,10 @@ func (p *Plane) KubeconfigPath() string { return p.layout.adminKubeconfig }
 // Host is the apiserver URL, https://127.0.0.1:<port>.
 func (p *Plane) Host() string { return p.layout.apiserverURL() }
 
+// BinDir is the folder of the control plane's binaries, which also holds
+// the kubectl that hack/build-controlplane.sh builds of the same version.
+func (p *Plane) BinDir() string { return p.binDir }
+
 // Dir is the work dir; component logs are in Dir/logs unless Options.Log
 // was set.
 func (p *Plane) Dir() string { return p.dir }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +40,8 @@ func TestServerVersion(t *testing.T) {
 
 func TestKubectlGetNodes(t *testing.T) {
 	p := kubetest.Plane(t)
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl not installed")
-	}
+	// hack/build-controlplane.sh builds kubectl of the plane's version.
+	kubectl := filepath.Join(p.BinDir(), "kubectl")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", p.KubeconfigPath(), "get", "nodes", "-o", "name")
