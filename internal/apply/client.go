@@ -172,21 +172,13 @@ func (c *Client) replace(ctx context.Context, u *unstructured.Unstructured, m Mo
 	if err != nil {
 		return nil, err
 	}
-	validation := m.fieldValidation()
-	live, err := c.Get(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	if live == nil {
-		out, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation})
-		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", describe(u), err)
-		}
-		return out, nil
+	live, created, err := c.getOrCreate(ctx, ri, u, m.fieldValidation(), false)
+	if err != nil || created != nil {
+		return created, err
 	}
 	obj := u.DeepCopy()
 	obj.SetResourceVersion(live.GetResourceVersion())
-	out, err := ri.Update(ctx, obj, metav1.UpdateOptions{FieldManager: FieldManager, FieldValidation: validation})
+	out, err := ri.Update(ctx, obj, metav1.UpdateOptions{FieldManager: FieldManager, FieldValidation: m.fieldValidation()})
 	if err != nil {
 		return nil, fmt.Errorf("replace %s: %w", describe(u), err)
 	}
@@ -259,26 +251,37 @@ func (c *Client) ssa(ctx context.Context, u *unstructured.Unstructured, dryRun b
 // cannot carry fields the schema lacks, so the object is created, or merged
 // into the live one with a JSON merge patch, unknown fields dropped.
 func (c *Client) lax(ctx context.Context, ri dynamic.ResourceInterface, u *unstructured.Unstructured, data []byte, dryRun bool) (*unstructured.Unstructured, error) {
-	var dry []string
-	if dryRun {
-		dry = []string{metav1.DryRunAll}
+	if _, created, err := c.getOrCreate(ctx, ri, u, "Ignore", dryRun); err != nil || created != nil {
+		return created, err
 	}
-	live, err := c.Get(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	if live == nil {
-		out, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: "Ignore", DryRun: dry})
-		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", describe(u), err)
-		}
-		return out, nil
-	}
-	out, err := ri.Patch(ctx, u.GetName(), types.MergePatchType, data, metav1.PatchOptions{FieldManager: FieldManager, FieldValidation: "Ignore", DryRun: dry})
+	out, err := ri.Patch(ctx, u.GetName(), types.MergePatchType, data, metav1.PatchOptions{FieldManager: FieldManager, FieldValidation: "Ignore", DryRun: dryRunOption(dryRun)})
 	if err != nil {
 		return nil, fmt.Errorf("patch %s: %w", describe(u), err)
 	}
 	return out, nil
+}
+
+// getOrCreate reads the live object of u's identity; when there is none
+// it creates obj (u, or u as the mode writes it) and returns it as
+// created.
+func (c *Client) getOrCreate(ctx context.Context, ri dynamic.ResourceInterface, obj *unstructured.Unstructured, validation string, dryRun bool) (live, created *unstructured.Unstructured, err error) {
+	live, err = c.Get(ctx, obj)
+	if err != nil || live != nil {
+		return live, nil, err
+	}
+	created, err = ri.Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation, DryRun: dryRunOption(dryRun)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("create %s: %w", describe(obj), err)
+	}
+	return nil, created, nil
+}
+
+// dryRunOption is the DryRun field of a write's options.
+func dryRunOption(dryRun bool) []string {
+	if dryRun {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
 }
 
 // DryRunWith returns what ApplyWith would make of u, changing nothing. A

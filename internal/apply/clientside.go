@@ -31,21 +31,9 @@ func (c *Client) clientSide(ctx context.Context, u *unstructured.Unstructured, d
 	if err != nil {
 		return nil, err
 	}
-	validation := m.fieldValidation()
-	var dry []string
-	if dryRun {
-		dry = []string{metav1.DryRunAll}
-	}
-	live, err := c.Get(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	if live == nil {
-		out, err := ri.Create(ctx, modified, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: validation, DryRun: dry})
-		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", describe(u), err)
-		}
-		return out, nil
+	live, created, err := c.getOrCreate(ctx, ri, modified, m.fieldValidation(), dryRun)
+	if err != nil || created != nil {
+		return created, err
 	}
 	patch, patchType, err := threeWayPatch(u.GroupVersionKind(), live, modified)
 	if err != nil {
@@ -54,7 +42,7 @@ func (c *Client) clientSide(ctx context.Context, u *unstructured.Unstructured, d
 	if string(patch) == "{}" {
 		return live, nil
 	}
-	out, err := ri.Patch(ctx, u.GetName(), patchType, patch, metav1.PatchOptions{FieldManager: FieldManager, FieldValidation: validation, DryRun: dry})
+	out, err := ri.Patch(ctx, u.GetName(), patchType, patch, metav1.PatchOptions{FieldManager: FieldManager, FieldValidation: m.fieldValidation(), DryRun: dryRunOption(dryRun)})
 	if err != nil {
 		return nil, fmt.Errorf("client-side apply %s: %w", describe(u), err)
 	}

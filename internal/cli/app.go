@@ -13,10 +13,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appctl"
+	"flotilla.dev/flotilla/internal/apply"
 )
 
 func newAppCmd(opts *options) *cobra.Command {
@@ -47,6 +49,31 @@ func (o *options) appClient() (client.Client, error) {
 		return nil, err
 	}
 	return appctl.NewClient(cfg)
+}
+
+// clusterClients are the kubeconfig's REST config, a client that knows
+// Applications and an apply client for any kind: what a command that reads
+// apps and their live objects needs.
+type clusterClients struct {
+	cfg     *rest.Config
+	apps    client.Client
+	cluster *apply.Client
+}
+
+func (o *options) clusterClients() (clusterClients, error) {
+	cfg, err := o.restConfig()
+	if err != nil {
+		return clusterClients{}, err
+	}
+	c, err := appctl.NewClient(cfg)
+	if err != nil {
+		return clusterClients{}, err
+	}
+	cluster, err := apply.NewForConfig(cfg)
+	if err != nil {
+		return clusterClients{}, err
+	}
+	return clusterClients{cfg: cfg, apps: c, cluster: cluster}, nil
 }
 
 // username names who asks for an operation: the kubeconfig context's user,

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/controller"
 	"flotilla.dev/flotilla/internal/manifests"
 )
@@ -72,18 +71,11 @@ func runAppDiff(cmd *cobra.Command, opts *options, do appDiffOptions, name strin
 	if err != nil {
 		return 0, err
 	}
-	cfg, err := opts.restConfig()
+	cc, err := opts.clusterClients()
 	if err != nil {
 		return 0, err
 	}
-	c, err := appctl.NewClient(cfg)
-	if err != nil {
-		return 0, err
-	}
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		return 0, err
-	}
+	cfg, c, cluster := cc.cfg, cc.apps, cc.cluster
 	ns := opts.appNamespace()
 	ctx := cmd.Context()
 	app, err := getApp(ctx, c, ns, name)

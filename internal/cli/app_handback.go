@@ -9,7 +9,6 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
 )
 
 type appHandBackOptions struct {
@@ -54,18 +53,11 @@ back at its next comparison.`,
 }
 
 func runAppHandBack(cmd *cobra.Command, opts *options, ho appHandBackOptions, names []string) error {
-	cfg, err := opts.restConfig()
+	cc, err := opts.clusterClients()
 	if err != nil {
 		return err
 	}
-	c, err := appctl.NewClient(cfg)
-	if err != nil {
-		return err
-	}
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
+	cfg, c, cluster := cc.cfg, cc.apps, cc.cluster
 	ctx, ns := cmd.Context(), opts.appNamespace()
 	var apps []*v1alpha1.Application
 	if ho.all {

@@ -10,7 +10,6 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/treediff"
 )
@@ -37,18 +36,11 @@ type liveDiffer struct {
 // runLiveDiff renders the tree at the head revisions and compares each of
 // its Applications that the cluster holds with the live objects.
 func runLiveDiff(cmd *cobra.Command, opts *options, do diffOptions, in liveInput) (*treediff.Report, error) {
-	cfg, err := opts.restConfig()
+	cc, err := opts.clusterClients()
 	if err != nil {
 		return nil, err
 	}
-	c, err := appctl.NewClient(cfg)
-	if err != nil {
-		return nil, err
-	}
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+	cfg, c, cluster := cc.cfg, cc.apps, cc.cluster
 	ns := opts.appNamespace()
 	gen := newAppGenerator(c, do.cacheDir, ns)
 	gen.RepoMap = in.repoMap

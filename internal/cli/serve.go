@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/server"
 )
 
@@ -146,18 +145,11 @@ func runServe(ctx context.Context, opts *options, so serveOptions) error {
 	// controller-runtime's cache logs through its global logger.
 	ctrl.SetLogger(zap.New(zap.UseDevMode(so.devLog), zap.WriteTo(opts.err)))
 	log := ctrl.Log.WithName("serve")
-	cfg, err := opts.restConfig()
+	cc, err := opts.clusterClients()
 	if err != nil {
 		return err
 	}
-	c, err := appctl.NewClient(cfg)
-	if err != nil {
-		return err
-	}
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
+	cfg, c, cluster := cc.cfg, cc.apps, cc.cluster
 	srv, err := server.New(server.Options{
 		Config:        cfg,
 		Namespaces:    namespaces,
