@@ -69,6 +69,9 @@ type Options struct {
 	// WebhookAddr is the listen address of the git push webhook,
 	// served at /api/webhook ("" or "0" disables).
 	WebhookAddr string
+	// FetchTimeout bounds each fetch of a source (default
+	// manifests.DefaultFetchTimeout, 90s).
+	FetchTimeout time.Duration
 	// Embedded allows more than one controller in a process (tests that
 	// run several replicas): controller names are then not checked for
 	// uniqueness.
@@ -131,6 +134,9 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	gen := manifests.NewGenerator(opts.CacheDir)
 	gen.PollInterval = opts.PollInterval
+	if opts.FetchTimeout > 0 {
+		gen.FetchTimeout = opts.FetchTimeout
+	}
 	secrets, err := argoSecrets(mgr, opts.Namespace)
 	if err != nil {
 		return nil, err

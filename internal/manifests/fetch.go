@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -62,6 +63,30 @@ func (g *Generator) fetch(ctx context.Context, src v1alpha1.ApplicationSource, m
 	if local && (src.Chart != "" || !g.pinned(src.RepoURL)) {
 		return g.fetchLocal(dir, src)
 	}
+	ctx, cancel := g.withFetchTimeout(ctx)
+	defer cancel()
+	f, err := g.fetchRemote(ctx, src, maxAge)
+	return f, g.explainTimeout(ctx, err)
+}
+
+// withFetchTimeout bounds a fetch by FetchTimeout.
+func (g *Generator) withFetchTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.FetchTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, g.FetchTimeout)
+}
+
+// explainTimeout says so when a fetch failed because FetchTimeout passed
+// (the transports report it as a bare "context deadline exceeded").
+func (g *Generator) explainTimeout(ctx context.Context, err error) error {
+	if err == nil || g.FetchTimeout <= 0 || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w (no answer within the fetch timeout of %s)", err, g.FetchTimeout)
+}
+
+func (g *Generator) fetchRemote(ctx context.Context, src v1alpha1.ApplicationSource, maxAge time.Duration) (fetched, error) {
 	url := g.fetchURL(src.RepoURL)
 	creds, err := g.credentials(ctx, src.RepoURL)
 	if err != nil {
@@ -165,7 +190,10 @@ func (g *Generator) ResolveFresh(ctx context.Context, repoURL, revision string) 
 	if err != nil {
 		return "", err
 	}
-	return g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, 0)
+	ctx, cancel := g.withFetchTimeout(ctx)
+	defer cancel()
+	sha, err := g.resolve(ctx, g.RepoMap.url(repoURL), revision, creds, 0)
+	return sha, g.explainTimeout(ctx, err)
 }
 
 // Checkout returns a directory holding repoURL's tree at revision and the

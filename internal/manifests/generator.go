@@ -45,6 +45,11 @@ type Generator struct {
 	// repo map). A chart version is not overridden. Set it before first
 	// use; see WithRevisions.
 	Revisions map[string]string
+	// FetchTimeout bounds each fetch of one source (resolving its revision,
+	// fetching the commit or chart): a repository that hangs fails the
+	// render after this long instead of holding it for ever. Zero means
+	// no bound; NewGenerator sets DefaultFetchTimeout.
+	FetchTimeout time.Duration
 
 	sharedOnce sync.Once
 	shared     *caches
@@ -80,7 +85,7 @@ func (g *Generator) WithRevisions(revisions map[string]string) *Generator {
 	return &Generator{
 		Git: g.Git, Helm: g.Helm, Credentials: g.Credentials, RepoMap: g.RepoMap,
 		Observe: g.Observe, PollInterval: g.PollInterval, AppSetReader: g.AppSetReader,
-		Revisions: revisions, shared: g.caches(),
+		FetchTimeout: g.FetchTimeout, Revisions: revisions, shared: g.caches(),
 	}
 }
 
@@ -100,11 +105,16 @@ func NewGenerator(cacheDir string) *Generator {
 		Git:          git.NewFetcher(cacheDir + "/git"),
 		Helm:         helmsource.NewFetcher(cacheDir + "/helm"),
 		PollInterval: DefaultPollInterval,
+		FetchTimeout: DefaultFetchTimeout,
 	}
 }
 
 // DefaultPollInterval is Argo CD's default: three minutes.
 const DefaultPollInterval = 3 * time.Minute
+
+// DefaultFetchTimeout is how long a fetch of one source may take: Argo
+// CD's repo server gives git and helm 90 seconds (ARGOCD_EXEC_TIMEOUT).
+const DefaultFetchTimeout = 90 * time.Second
 
 // Request is one Application to render.
 type Request struct {
