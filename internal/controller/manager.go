@@ -72,6 +72,10 @@ type Options struct {
 	// FetchTimeout bounds each fetch of a source (default
 	// manifests.DefaultFetchTimeout, 90s).
 	FetchTimeout time.Duration
+	// ErrorBackoff is the first wait before an app whose comparison failed
+	// is tried again; it doubles with every failure in a row up to
+	// ErrorBackoffMax (defaults 5s and 3m).
+	ErrorBackoff, ErrorBackoffMax time.Duration
 	// Embedded allows more than one controller in a process (tests that
 	// run several replicas): controller names are then not checked for
 	// uniqueness.
@@ -153,6 +157,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Manifests:       gen,
 		PollInterval:    opts.PollInterval,
 		SelfHealBackoff: opts.SelfHealBackoff,
+		ErrorBackoff:    opts.ErrorBackoff,
+		ErrorBackoffMax: opts.ErrorBackoffMax,
 		KubeVersion:     ServerVersion(cfg),
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
 	}

@@ -69,6 +69,10 @@ type Reconciler struct {
 	Events record.EventRecorder
 	// SelfHealBackoff is the least time between two self-heal syncs.
 	SelfHealBackoff time.Duration
+	// ErrorBackoff is the wait before an app whose comparison failed is
+	// tried again, doubled for every further failure in a row up to
+	// ErrorBackoffMax (defaults DefaultErrorBackoff, DefaultErrorBackoffMax).
+	ErrorBackoff, ErrorBackoffMax time.Duration
 
 	watches *watchSet
 	checks  *healthChecks
@@ -87,6 +91,8 @@ type Reconciler struct {
 	// clusters are the destination clusters; nil reconciles everything
 	// on Cluster.
 	clusters *clusterSet
+	// failures counts each app's failed comparisons in a row.
+	failures *failureCounts
 	// dest is the app's destination cluster in a Reconciler made for one
 	// app by forDestination; destErr why it could not be resolved.
 	dest    *cluster.Cluster
@@ -103,6 +109,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if apierrors.IsNotFound(err) {
 			forgetAppInfo(req.Namespace, req.Name)
 			r.forgetFresh(req.NamespacedName)
+			if r.failures != nil {
+				r.failures.reset(req.NamespacedName)
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -208,12 +217,11 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 	}
 	if err != nil {
 		logger.Info("comparison failed", "app", app.Name, "error", err.Error())
-		setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
-		app.Status.Sync.Status = v1alpha1.SyncStatusCodeUnknown
+		wait := r.comparisonFailed(app, err)
 		if running != nil {
 			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
 		}
-		return ctrl.Result{RequeueAfter: errorRequeue}
+		return ctrl.Result{RequeueAfter: wait}
 	}
 	blocked := false
 	// A new operation is written as Running, with its start, before its
@@ -246,10 +254,10 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		requeue = r.stepOperation(ctx, app, cmp)
 		state := &desiredState{revisions: cmp.revisions, objects: append(append([]*unstructured.Unstructured(nil), cmp.desired...), cmp.hooks...)}
 		if cmp, err = r.compare(ctx, app, state); err != nil {
-			setCondition(&app.Status, v1alpha1.ApplicationConditionComparisonError, err.Error())
-			return ctrl.Result{RequeueAfter: errorRequeue}
+			return ctrl.Result{RequeueAfter: r.comparisonFailed(app, err)}
 		}
 	}
+	r.comparisonSucceeded(app)
 	writeComparison(&app.Status, app, cmp)
 	noteHooks(app, cmp.hooks)
 	switch {
