@@ -5,10 +5,11 @@
 //   - TCP forwards any protocol (TLS passes through untouched, so an API
 //     server's certificate still verifies): connections can be reset,
 //     black-holed or answered with garbage.
-//   - HTTP is a reverse proxy for plain-HTTP servers (git smart HTTP, a
-//     chart repository, an OCI registry): requests can be reset, held until
-//     the client gives up, answered with garbage, chosen per request by a
-//     rule, and held at a Gate so a fault starts exactly mid-fetch.
+//   - HTTP is a reverse proxy for HTTP servers (git smart HTTP, a chart
+//     repository, an OCI registry; it can serve https itself): requests
+//     can be reset, held until the client gives up, answered with garbage,
+//     chosen per request by a rule, and held at a Gate so a fault starts
+//     exactly mid-fetch.
 //
 // Both listen on 127.0.0.1 only and stop when the test's cleanups run.
 //

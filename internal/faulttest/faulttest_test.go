@@ -3,6 +3,8 @@ package faulttest_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -152,5 +154,36 @@ func TestTCPFaults(t *testing.T) {
 	p.Set(faulttest.Pass)
 	if body, _, err := get(url); err != nil || body != "hello from /x" {
 		t.Errorf("pass again: %q, %v", body, err)
+	}
+}
+
+// An https proxy in front of an https server: a client that trusts the
+// proxy's certificate gets the server's answer, and faults apply.
+func TestHTTPServeTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "secure "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	p := faulttest.NewHTTP(t, srv.URL, faulttest.ServeTLS())
+	if !strings.HasPrefix(p.URL(), "https://127.0.0.1:") || p.Host() != strings.TrimPrefix(p.URL(), "https://") {
+		t.Fatalf("URL %s, Host %s", p.URL(), p.Host())
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(p.CACert()) {
+		t.Fatal("CACert is no PEM certificate")
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(p.URL() + "/v2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "secure /v2/" {
+		t.Errorf("body %q", b)
+	}
+	p.Set(faulttest.Down)
+	if _, err := c.Get(p.URL() + "/v2/"); err == nil {
+		t.Error("down: the request succeeded")
 	}
 }

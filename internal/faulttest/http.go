@@ -2,10 +2,13 @@ package faulttest
 
 import (
 	"bytes"
+	"crypto/tls"
+	"encoding/pem"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
@@ -15,13 +18,13 @@ import (
 	"time"
 )
 
-// HTTP is a reverse proxy on 127.0.0.1 in front of one plain-HTTP server.
+// HTTP is a reverse proxy on 127.0.0.1 in front of one HTTP server.
 type HTTP struct {
-	url       string
-	srv       *http.Server
+	srv       *httptest.Server
 	transport *http.Transport
 	pass      *httputil.ReverseProxy
 	garble    *httputil.ReverseProxy
+	stopped   chan struct{} // closed by Close: held requests end
 
 	mu      sync.Mutex
 	rule    func(*http.Request) Fault
@@ -32,39 +35,73 @@ type HTTP struct {
 	requests atomic.Int64
 }
 
-// NewHTTP starts a proxy to the server at target (http://host:port) that
-// passes everything; it stops when t's cleanups run.
-func NewHTTP(t TB, target string) *HTTP {
+// HTTPOption configures an HTTP proxy.
+type HTTPOption func(*httpConfig)
+
+type httpConfig struct{ tls bool }
+
+// ServeTLS makes the proxy serve https with a certificate of its own for
+// 127.0.0.1 (clients skip verifying it, or trust CACert), for clients
+// that speak only https, such as an OCI registry client.
+func ServeTLS() HTTPOption { return func(c *httpConfig) { c.tls = true } }
+
+// NewHTTP starts a proxy to the server at target (http:// or https://
+// host:port; an https server's certificate is not verified) that passes
+// everything; it stops when t's cleanups run.
+func NewHTTP(t TB, target string, opts ...HTTPOption) *HTTP {
 	t.Helper()
+	var cfg httpConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		t.Fatalf("faulttest: target %q is not an http://host:port URL", target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		t.Fatalf("faulttest: target %q is not an http(s)://host:port URL", target)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("faulttest: listen: %v", err)
+	transport := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // a test proxy on loopback
+		MaxIdleConnsPerHost: 16,
 	}
-	transport := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, MaxIdleConnsPerHost: 16}
 	quiet := log.New(io.Discard, "", 0)
 	origin := &url.URL{Scheme: u.Scheme, Host: u.Host}
 	p := &HTTP{
-		url:       "http://" + ln.Addr().String(),
 		transport: transport,
 		pass:      &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(origin); r.Out.Host = r.In.Host }, Transport: transport, ErrorLog: quiet},
+		stopped:   make(chan struct{}),
 		rule:      func(*http.Request) Fault { return Pass },
 		changed:   make(chan struct{}),
 		paths:     map[string]int64{},
 	}
 	p.garble = &httputil.ReverseProxy{Rewrite: p.pass.Rewrite, Transport: transport, ErrorLog: quiet, ModifyResponse: garbleBody}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
-	go func() { _ = p.srv.Serve(ln) }()
+	p.srv = httptest.NewUnstartedServer(p)
+	p.srv.Config.ErrorLog = quiet
+	p.srv.Config.ReadHeaderTimeout = 10 * time.Second
+	if cfg.tls {
+		p.srv.StartTLS()
+	} else {
+		p.srv.Start()
+	}
 	t.Cleanup(p.Close)
 	return p
 }
 
-// URL is the proxy's base URL, http://127.0.0.1:PORT; a path appended to
-// it reaches the same path on the server.
-func (p *HTTP) URL() string { return p.url }
+// URL is the proxy's base URL, http://127.0.0.1:PORT (https:// with
+// ServeTLS); a path appended to it reaches the same path on the server.
+func (p *HTTP) URL() string { return p.srv.URL }
+
+// Host is the proxy's host:port.
+func (p *HTTP) Host() string { return p.srv.Listener.Addr().String() }
+
+// CACert is the PEM certificate of the proxy's https (nil without
+// ServeTLS).
+func (p *HTTP) CACert() []byte {
+	if p.srv.Certificate() == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.srv.Certificate().Raw})
+}
 
 // Set makes every request from now on (and those held Slow) meet fault f.
 func (p *HTTP) Set(f Fault) { p.SetRule(func(*http.Request) Fault { return f }) }
@@ -110,7 +147,17 @@ func (p *HTTP) HoldAt(match func(*http.Request) bool) *Gate {
 
 // Close stops the proxy; held requests are dropped.
 func (p *HTTP) Close() {
-	_ = p.srv.Close()
+	p.mu.Lock()
+	select {
+	case <-p.stopped:
+		p.mu.Unlock()
+		return
+	default:
+		close(p.stopped)
+	}
+	p.mu.Unlock()
+	p.srv.CloseClientConnections()
+	p.srv.Close()
 	p.transport.CloseIdleConnections()
 }
 
@@ -129,6 +176,9 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-g.open:
 		case <-r.Context().Done():
+			return
+		case <-p.stopped:
+			hangUp(w)
 			return
 		}
 	}
@@ -149,6 +199,9 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			case <-changed:
 				continue
+			case <-p.stopped:
+				hangUp(w)
+				return
 			}
 		default:
 			p.pass.ServeHTTP(w, r)
