@@ -11,6 +11,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appset"
+	"flotilla.dev/flotilla/internal/crashpoint"
 )
 
 // ConditionDeletionsHeld is flotilla's condition on a set whose pass
@@ -147,6 +148,7 @@ func (s *AppSetReconciler) writeStatus(ctx context.Context, orig, set *v1alpha1.
 	if equality.Semantic.DeepEqual(orig.Status, set.Status) {
 		return nil
 	}
+	crashpoint.Hit(crashpoint.AppSetBeforeStatus)
 	if err := s.client.Status().Patch(ctx, set, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("write status of applicationset %s: %w", set.Name, err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/appset"
+	"flotilla.dev/flotilla/internal/crashpoint"
 )
 
 // orphanFinalizer keeps a set whose policy forbids deleting Applications
@@ -28,7 +29,9 @@ const orphanFinalizer = appset.ResourcesFinalizer
 func (s *AppSetReconciler) write(ctx context.Context, set *v1alpha1.ApplicationSet, plan *appset.Plan) error {
 	var errs []error
 	for _, app := range plan.Create {
+		crashpoint.Hit(crashpoint.AppSetBeforeCreate)
 		err := s.client.Create(ctx, app)
+		crashpoint.Hit(crashpoint.AppSetAfterCreate)
 		if apierrors.IsAlreadyExists(err) {
 			continue // the cache has not seen our last create yet: the next pass compares it
 		}
@@ -39,6 +42,7 @@ func (s *AppSetReconciler) write(ctx context.Context, set *v1alpha1.ApplicationS
 		s.event(set, "Created", "Created Application %q", app.Name)
 	}
 	for _, c := range plan.Update {
+		crashpoint.Hit(crashpoint.AppSetBeforeUpdate)
 		if err := s.client.Patch(ctx, c.Desired, client.MergeFrom(c.Live)); err != nil {
 			errs = append(errs, fmt.Errorf("update application %s: %w", c.Desired.Name, err))
 			continue

@@ -15,6 +15,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/crashpoint"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
 
@@ -133,7 +134,10 @@ func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin
 			waiting = append(waiting, live.GetKind()+" "+live.GetName())
 			continue
 		}
-		if err := r.Cluster.Delete(ctx, live, propagation); err != nil {
+		crashpoint.Hit(crashpoint.CascadeBeforeDelete)
+		err = r.Cluster.Delete(ctx, live, propagation)
+		crashpoint.Hit(crashpoint.CascadeAfterDelete)
+		if err != nil {
 			orig := app.DeepCopy()
 			setCondition(&app.Status, v1alpha1.ApplicationConditionDeletionError, err.Error())
 			_ = r.Client.Patch(ctx, app, client.MergeFrom(orig))
@@ -146,6 +150,7 @@ func (r *Reconciler) cascade(ctx context.Context, app *v1alpha1.Application, fin
 	if remaining > 0 {
 		return ctrl.Result{RequeueAfter: progressRequeue / 5}, nil
 	}
+	crashpoint.Hit(crashpoint.CascadeBeforeFinalize)
 	orig := app.DeepCopy()
 	app.Finalizers = slices.DeleteFunc(app.Finalizers, func(f string) bool { return slices.Contains(resourceFinalizers, f) })
 	if err := r.Client.Patch(ctx, app, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/crashpoint"
 	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/object"
 	flsync "flotilla.dev/flotilla/internal/sync"
@@ -49,6 +50,7 @@ func (r *Reconciler) nextOperation(app *v1alpha1.Application, cmp *comparison) (
 	if policy.Retry != nil {
 		op.Retry = *policy.Retry
 	}
+	crashpoint.Hit(crashpoint.OperationRequested)
 	return op, ""
 }
 
@@ -149,6 +151,7 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 			return again
 		}
 	}
+	crashpoint.Hit(crashpoint.OperationStep)
 	st.FinishedAt = nil
 	op := &st.Operation
 	if err := flsync.CheckHookPhases(cmp.hooks); err != nil {
@@ -208,6 +211,7 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 // finishOperation records the end of an attempt: success (with history),
 // a retry after backoff, or failure.
 func (r *Reconciler) finishOperation(app *v1alpha1.Application, out flsync.Outcome) time.Duration {
+	crashpoint.Hit(crashpoint.OperationFinish)
 	st := app.Status.OperationState
 	now := metav1Now()
 	st.FinishedAt = &now

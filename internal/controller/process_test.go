@@ -39,13 +39,13 @@ func (b *lockedBuffer) String() string {
 }
 
 // startControllerProcess runs `flotilla controller` for the Applications
-// of namespace ns in a child process.
-func startControllerProcess(t *testing.T, kubeconfig, ns string) *controllerProcess {
+// of namespace ns in a child process, with extra environment variables.
+func startControllerProcess(t *testing.T, kubeconfig, ns string, env ...string) *controllerProcess {
 	t.Helper()
 	args := []string{"controller", "--kubeconfig", kubeconfig, "-n", ns, "--cache-dir", t.TempDir(),
 		"--metrics-addr", "0", "--health-addr", "0", "--poll-interval", "1h", "--leader-elect=false"}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), reexecEnv+"="+strings.Join(args, "\n"))
+	cmd.Env = append(append(os.Environ(), reexecEnv+"="+strings.Join(args, "\n")), env...)
 	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -22,6 +22,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/cluster"
+	"flotilla.dev/flotilla/internal/crashpoint"
 	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/project"
 	flsync "flotilla.dev/flotilla/internal/sync"
@@ -131,10 +132,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !r.worthWriting(orig, app) {
 		return result, nil
 	}
+	crashpoint.Hit(crashpoint.StatusBeforeWrite)
 	if err := r.Client.Patch(ctx, app, r.statusPatch(orig)); err != nil {
 		r.forgetFresh(req.NamespacedName)
 		return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
 	}
+	crashpoint.Hit(crashpoint.StatusAfterWrite)
 	if r.fresh != nil {
 		r.fresh.Store(req.NamespacedName, app.ResourceVersion)
 	}

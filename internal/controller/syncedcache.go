@@ -17,6 +17,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/apply"
+	"flotilla.dev/flotilla/internal/crashpoint"
 	"flotilla.dev/flotilla/internal/health"
 	"flotilla.dev/flotilla/internal/object"
 	flsync "flotilla.dev/flotilla/internal/sync"
@@ -231,7 +232,13 @@ func applyMode(opts v1alpha1.SyncOptions, u *unstructured.Unstructured) apply.Mo
 }
 
 func (c recordingCluster) Apply(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	before, after := crashpoint.ApplyBefore, crashpoint.ApplyAfter
+	if u.GetAnnotations()[flsync.OperationAnnotation] != "" {
+		before, after = crashpoint.HookBeforeCreate, crashpoint.HookAfterCreate
+	}
+	crashpoint.Hit(before)
 	out, err := c.Client.ApplyWith(ctx, u, applyMode(c.opts, u))
+	crashpoint.Hit(after)
 	if err != nil || out == nil {
 		return out, err
 	}
@@ -266,5 +273,11 @@ func (c recordingCluster) Delete(ctx context.Context, u *unstructured.Unstructur
 	c.mu.Lock()
 	delete(c.applied, object.KeyOf(u))
 	c.mu.Unlock()
+	before, after := crashpoint.PruneBeforeDelete, crashpoint.PruneAfterDelete
+	if flsync.IsHook(u) {
+		before, after = crashpoint.HookBeforeDelete, crashpoint.HookAfterDelete
+	}
+	crashpoint.Hit(before)
+	defer crashpoint.Hit(after)
 	return c.Client.Delete(ctx, u, p)
 }

@@ -77,7 +77,12 @@ func TestStepHookFailedPolicyDeletesOnlyFailedHooks(t *testing.T) {
 		hook("Job", "ok", "PreSync", "HookFailed", ""),
 	}, nil, PlanOptions{})
 	p := Progress{}
-	out, err := Step(context.Background(), c, tasks, p, Options{OperationID: "op7", Health: healthBy(h)})
+	opts := Options{OperationID: "op7", Health: healthBy(h)}
+	out, err := Step(context.Background(), c, tasks, p, opts)
+	if err != nil || out.State != Running || strings.Contains(strings.Join(c.ops, ","), "delete") {
+		t.Fatalf("first step %+v %v (ops %v), want Running with no hook deleted before the failure is persisted", out, err, c.ops)
+	}
+	out, err = Step(context.Background(), c, tasks, p, opts)
 	if err != nil || out.State != Failed || !strings.Contains(out.Message, "Job fails failed") {
 		t.Fatalf("outcome %+v %v, want Failed naming the failed hook", out, err)
 	}

@@ -155,6 +155,10 @@ func Step(ctx context.Context, c Cluster, tasks []Task, p Progress, opts Options
 			}
 		}
 	}
+	ok, err := s.deleteHooks(ctx, tasks, PolicyHookSucceeded, HookSucceeded)
+	if err != nil || !ok {
+		return Outcome{State: Running, Message: "successfully synced, deleting hooks"}, err
+	}
 	return Outcome{State: Succeeded, Message: "successfully synced (all tasks run)"}, nil
 }
 
@@ -162,6 +166,8 @@ type stepper struct {
 	c    Cluster
 	p    Progress
 	opts Options
+	// hookEnded is set when a hook succeeded or failed in this step.
+	hookEnded bool
 }
 
 // waves returns the distinct waves of a phase's tasks.

@@ -147,11 +147,18 @@ func TestStepHooksAndDeletePolicies(t *testing.T) {
 	p := Progress{}
 	opts := Options{OperationID: "op2", Health: healthBy(h)}
 	var out Outcome
-	for i := 0; i < 5; i++ {
+	var states []string
+	for i := 0; i < 8 && out.State != Succeeded; i++ {
 		out, _ = Step(context.Background(), c, tasks, p, opts)
+		states = append(states, out.Message)
 	}
 	if out.State != Succeeded {
 		t.Fatalf("outcome %+v", out)
+	}
+	// The step in which the hooks end persists that before any of them
+	// is deleted for its policy.
+	if n := len(states); n < 2 || states[n-2] != "successfully synced, deleting hooks" {
+		t.Fatalf("steps %q, want the hooks deleted one step after they ended", states)
 	}
 	want := "delete migrate,apply migrate,apply web,apply keep,apply smoke,delete smoke"
 	if got := strings.Join(c.ops, ","); got != want {
@@ -320,4 +327,36 @@ func sortedCopy(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// TestStepHookDeletionSurvivesReplay replays the last step from the
+// progress persisted before it, as a controller killed right after
+// deleting a HookSucceeded hook does: the hook is gone, and the operation
+// still succeeds instead of finding "hook was deleted before it finished".
+func TestStepHookDeletionSurvivesReplay(t *testing.T) {
+	c := newFake()
+	tasks := Plan(nil, []*unstructured.Unstructured{hook("Job", "smoke", "PostSync", "HookSucceeded", "")}, nil, PlanOptions{})
+	p := Progress{}
+	opts := Options{OperationID: "op9", Health: healthBy(nil)}
+	for range 3 {
+		if out, _ := Step(context.Background(), c, tasks, p, opts); out.Message == "successfully synced, deleting hooks" {
+			break
+		}
+	}
+	if len(c.live) != 1 {
+		t.Fatalf("live %v: the hook was deleted in the step that saw it end", c.live)
+	}
+	persisted := Progress{}
+	for id, r := range p {
+		cp := *r
+		persisted[id] = &cp
+	}
+	out, err := Step(context.Background(), c, tasks, p, opts) // deletes the hook, then "dies"
+	if err != nil || out.State != Succeeded || len(c.live) != 0 {
+		t.Fatalf("outcome %+v %v, live %v: want Succeeded with the hook deleted", out, err, c.live)
+	}
+	out, err = Step(context.Background(), c, tasks, persisted, opts) // the successor replays it
+	if err != nil || out.State != Succeeded {
+		t.Fatalf("replayed step %+v %v, want Succeeded", out, err)
+	}
 }

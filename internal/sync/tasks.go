@@ -98,24 +98,42 @@ func (s *stepper) check(ctx context.Context, t Task) (bool, error) {
 	switch st.Code {
 	case health.Healthy:
 		r.HookPhase, r.Message = HookSucceeded, joinNonEmpty(describe(t)+" succeeded", st.Message)
-		return true, s.deleteHook(ctx, t, live, PolicyHookSucceeded)
+		s.hookEnded = true
+		return true, nil
 	case health.Degraded:
 		r.HookPhase, r.Code, r.Message = HookFailed, SyncFailed, joinNonEmpty(describe(t)+" failed", st.Message)
-		return true, s.deleteHook(ctx, t, live, PolicyHookFailed)
+		s.hookEnded = true
+		return true, nil
 	}
 	return false, nil
 }
 
-func (s *stepper) deleteHook(ctx context.Context, t Task, live interface {
-	GetName() string
-}, policy string) error {
-	if !hasPolicy(DeletePolicies(t.Obj), policy) {
-		return nil
+// deleteHooks deletes the ended hooks whose delete policy asks for it
+// when the operation ends this way (HookSucceeded on success, HookFailed
+// on failure), as Argo CD does once the operation is decided. It runs
+// only in a step where no hook ended: how each hook ended is then
+// already persisted, so a controller killed after the delete still knows
+// the hook's outcome instead of finding it gone. ok is false when the
+// step must end first (Running) to persist the outcomes.
+func (s *stepper) deleteHooks(ctx context.Context, tasks []Task, policy string, phase HookPhase) (ok bool, err error) {
+	var doomed []Task
+	for _, t := range tasks {
+		if r := s.p[t.ID()]; t.Hook && r != nil && r.HookPhase == phase && hasPolicy(DeletePolicies(t.Obj), policy) {
+			doomed = append(doomed, t)
+		}
 	}
-	if err := s.c.Delete(ctx, t.Obj, metav1.DeletePropagationBackground); err != nil {
-		return fmt.Errorf("delete hook %s (%s): %w", live.GetName(), policy, err)
+	if len(doomed) == 0 {
+		return true, nil
 	}
-	return nil
+	if s.hookEnded {
+		return false, nil
+	}
+	for _, t := range doomed {
+		if err := s.c.Delete(ctx, t.Obj, metav1.DeletePropagationBackground); err != nil {
+			return false, fmt.Errorf("delete hook %s (%s): %w", t.Obj.GetName(), policy, err)
+		}
+	}
+	return true, nil
 }
 
 // awaitingPruneConfirmation returns the first Prune=confirm object still to
@@ -218,6 +236,10 @@ func (s *stepper) fail(ctx context.Context, tasks []Task, msg string) (Outcome, 
 		if out.State == Running {
 			return Outcome{State: Running, Message: "sync failed, running SyncFail hooks: " + out.Message}, nil
 		}
+	}
+	ok, err := s.deleteHooks(ctx, tasks, PolicyHookFailed, HookFailed)
+	if err != nil || !ok {
+		return Outcome{State: Running, Message: "sync failed: " + msg}, err
 	}
 	return Outcome{State: Failed, Message: msg}, nil
 }
