@@ -62,9 +62,14 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err, "sync "+ns+"/"+name)
 		return
 	}
-	app, err := appctl.Sync(r.Context(), s.client, ns, name, appctl.SyncOptions{
+	c, err := s.clientOf(r.Context())
+	if err != nil {
+		s.fail(w, err, "sync "+ns+"/"+name)
+		return
+	}
+	app, err := appctl.Sync(r.Context(), c, ns, name, appctl.SyncOptions{
 		Prune: req.Prune, DryRun: req.DryRun, Revision: revision,
-		Resources: resources, Username: s.opts.Username,
+		Resources: resources, Username: s.usernameOf(r.Context()),
 	})
 	if err != nil {
 		s.fail(w, err, "sync "+ns+"/"+name)
@@ -110,7 +115,11 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := appctl.Refresh(r.Context(), s.client, ns, name, hard); err != nil {
+	c, err := s.clientOf(r.Context())
+	if err == nil {
+		err = appctl.Refresh(r.Context(), c, ns, name, hard)
+	}
+	if err != nil {
 		s.fail(w, err, "refresh "+ns+"/"+name)
 		return
 	}

@@ -21,8 +21,9 @@ import (
 // each with its generated Applications as children and below them what
 // those manage in turn: root → set → generated apps → ….
 type treeBuilder struct {
-	s    *Server
-	sets bool
+	s      *Server
+	reader client.Reader
+	sets   bool
 }
 
 // app converts n and what is below it. path holds the nodes from the
@@ -73,7 +74,7 @@ func (b treeBuilder) app(ctx context.Context, n *appctl.AppNode, path map[string
 func (b treeBuilder) set(ctx context.Context, ns, name string, path map[string]bool) (*TreeNode, error) {
 	t := &TreeNode{Kind: v1alpha1.ApplicationSetKind, Namespace: ns, Name: name, DependsOn: []string{}, Children: []*TreeNode{}}
 	var set v1alpha1.ApplicationSet
-	err := b.s.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &set)
+	err := b.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &set)
 	switch {
 	case apierrors.IsNotFound(err):
 		return t, nil
@@ -104,7 +105,7 @@ func (b treeBuilder) set(ctx context.Context, ns, name string, path map[string]b
 			t.Children = append(t.Children, leaf)
 			continue
 		}
-		sub, err := appctl.AppTree(ctx, b.s.reader, g.Namespace, g.Name)
+		sub, err := appctl.AppTree(ctx, b.reader, g.Namespace, g.Name)
 		if apierrors.IsNotFound(err) { // deleted since the index was made
 			t.Children = append(t.Children, appTreeNode(g.Namespace, g.Name, nil))
 			continue

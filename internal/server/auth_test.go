@@ -128,10 +128,10 @@ func TestSessionState(t *testing.T) {
 		auth      string
 		want      string
 	}{
-		{"no token configured", "", true, "", `{"anonymousRead":true,"tokenConfigured":false,"authenticated":false}`},
-		{"not signed in", token, false, "", `{"anonymousRead":false,"tokenConfigured":true,"authenticated":false}`},
-		{"signed in", token, true, "Bearer " + token, `{"anonymousRead":true,"tokenConfigured":true,"authenticated":true}`},
-		{"wrong token", token, true, "Bearer x", `{"anonymousRead":true,"tokenConfigured":true,"authenticated":false}`},
+		{"no token configured", "", true, "", `{"anonymousRead":true,"tokenConfigured":false,"authenticated":false,"oidc":false}`},
+		{"not signed in", token, false, "", `{"anonymousRead":false,"tokenConfigured":true,"authenticated":false,"oidc":false}`},
+		{"signed in", token, true, "Bearer " + token, `{"anonymousRead":true,"tokenConfigured":true,"authenticated":true,"oidc":false}`},
+		{"wrong token", token, true, "Bearer x", `{"anonymousRead":true,"tokenConfigured":true,"authenticated":false,"oidc":false}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "/api/v1/session", nil)

@@ -46,6 +46,12 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) {
 	opts.Revision, opts.LocalDir = q.Get("revision"), ""
 	opts.Refresh = q.Get("refresh") == "true"
 	all := q.Get("all") == "true"
+	cluster, err := s.clusterOf(r.Context())
+	if err != nil {
+		s.fail(w, err, "diff of "+app.Namespace+"/"+app.Name)
+		return
+	}
+	opts.Cluster = cluster
 	diffs, err := appctl.Diff(r.Context(), app, opts)
 	if err != nil {
 		s.fail(w, err, "diff of "+app.Namespace+"/"+app.Name)

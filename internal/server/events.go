@@ -134,6 +134,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return // too slow: the client reconnects
 			}
+			if !s.mayList(r.Context(), ev.namespace) {
+				continue // a signed-in user sees only what they may list
+			}
 			_, err = fmt.Fprintf(w, "event: application\ndata: %s\n\n", ev.data)
 		case <-tick.C:
 			_, err = fmt.Fprint(w, ": keep-alive\n\n")

@@ -29,6 +29,13 @@ const appNamespace = "argocd"
 // server, with diffs rendered into a temporary cache.
 func startServer(t *testing.T, opts server.Options) *httptest.Server {
 	t.Helper()
+	return serveOn(t, httptest.NewUnstartedServer(nil), opts)
+}
+
+// serveOn is startServer on an unstarted httptest server, whose address
+// is known before the Server is made (for an OIDC redirect URL).
+func serveOn(t *testing.T, ts *httptest.Server, opts server.Options) *httptest.Server {
+	t.Helper()
 	cfg := kubetest.Plane(t).RESTConfig()
 	opts.Config = cfg
 	if opts.Namespaces == nil {
@@ -52,7 +59,8 @@ func startServer(t *testing.T, opts server.Options) *httptest.Server {
 		cancel()
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts.Config.Handler = srv
+	ts.Start()
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()

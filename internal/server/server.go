@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,6 +51,15 @@ type Options struct {
 	KeepAlive time.Duration
 	// Log receives errors that are not a client's fault; default discard.
 	Log logr.Logger
+	// OIDC, when set, lets people sign in through an OpenID Connect
+	// provider; the server then acts as them by impersonation.
+	OIDC *OIDCOptions
+	// SessionKey signs the user cookies of OIDC sign-ins (at least
+	// MinSessionKey bytes); default a random key, so sessions end when
+	// the server stops. Replicas must share it.
+	SessionKey []byte
+	// SessionTTL is how long a sign-in lasts; default DefaultSessionTTL.
+	SessionTTL time.Duration
 }
 
 // Server is the API and UI as an http.Handler. Start must run for reads
@@ -59,7 +69,15 @@ type Server struct {
 	namespaces namespaceFilter
 	client     client.Client // straight to the API server: writes, resource trees
 	apps       cache.Cache   // Applications and ApplicationSets only
-	reader     client.Reader // Applications and ApplicationSets from apps, everything else from client
+	own        client.Reader // Applications and ApplicationSets from apps, everything else from client
+	// reader reads as each request's actor: own for the server's
+	// identity, through impersonation for a signed-in user.
+	reader client.Reader
+	// With OIDC: sign-in, the users' clients and their access answers.
+	login  *oidcLogin
+	seal   sealer
+	im     *impersonator
+	access *accessCache
 	// appSetsOff says why ApplicationSets are not served; nil once their
 	// informer is in the cache.
 	appSetsOff atomic.Pointer[unavailable]
@@ -106,11 +124,55 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, namespaces: ns, client: c, apps: apps, metrics: newMetrics()}
-	s.reader = appReader{namespaces: ns, apps: apps, other: c}
+	s.own = appReader{namespaces: ns, apps: apps, other: c}
+	s.reader = actorReader{s: s}
+	if err := s.setUpOIDC(scheme); err != nil {
+		return nil, err
+	}
 	s.hub = newHub(s.metrics.sseClients)
 	s.appSetsOff.Store(&unavailable{status: http.StatusServiceUnavailable, reason: "the cache has not started"})
-	s.handler = s.routes()
+	if s.handler, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// setUpOIDC prepares sign-in and impersonation when Options.OIDC is set.
+func (s *Server) setUpOIDC(scheme *runtime.Scheme) error {
+	o := &s.opts
+	if o.OIDC == nil {
+		return nil
+	}
+	if o.SessionKey == nil {
+		o.SessionKey = NewSessionKey()
+	}
+	if len(o.SessionKey) < MinSessionKey {
+		return fmt.Errorf("session key: %d bytes, want at least %d", len(o.SessionKey), MinSessionKey)
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	s.seal = sealer{key: o.SessionKey}
+	login, err := newOIDCLogin(*o.OIDC, s.seal, o.SessionTTL)
+	if err != nil {
+		return err
+	}
+	login.log = func(err error, msg string) { o.Log.Error(err, msg) }
+	if s.im, err = newImpersonator(o.Config, scheme); err != nil {
+		return fmt.Errorf("impersonation: %w", err)
+	}
+	s.login, s.access = login, newAccessCache()
+	return nil
+}
+
+// CheckOIDC reads the OIDC provider's discovery document, so a wrong
+// issuer shows at start; nil without OIDC.
+func (s *Server) CheckOIDC(ctx context.Context) error {
+	if s.login == nil {
+		return nil
+	}
+	_, err := s.login.discover(ctx)
+	return err
 }
 
 // Start runs the Application and ApplicationSet cache and feeds the
@@ -154,14 +216,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-func (s *Server) routes() http.Handler {
+func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metrics.handler())
 
 	mux.HandleFunc("GET /api/v1/session", s.sessionInfo)
-	mux.HandleFunc("POST /api/v1/session", s.write(s.login))
+	mux.HandleFunc("POST /api/v1/session", s.tokenOnly(s.tokenLogin))
 	mux.HandleFunc("DELETE /api/v1/session", s.logout)
 	mux.HandleFunc("GET /api/v1/events", s.read(s.events))
 
@@ -180,7 +242,17 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /{$}", serveIndex)
 	mux.Handle("GET /ui/", uiHandler())
-	return s.metrics.instrument(securityHeaders(mux))
+	var trusted []string
+	if s.login != nil {
+		mux.HandleFunc("GET "+LoginPath, s.login.login)
+		mux.HandleFunc("GET "+CallbackPath, s.login.callback)
+		trusted = append(trusted, s.login.origin())
+	}
+	guarded, err := crossOriginGuard(mux, trusted...)
+	if err != nil {
+		return nil, err
+	}
+	return s.metrics.instrument(securityHeaders(guarded)), nil
 }
 
 // apiNotFound answers an API request no route took: 405 when the path

@@ -23,17 +23,28 @@ type eventStream struct {
 // EventSource does, and records it until the test ends.
 func subscribe(t *testing.T, ts *httptest.Server, cookie string) *eventStream {
 	t.Helper()
+	return subscribeWith(t, ts.Client(), ts.URL, &http.Cookie{Name: server.SessionCookie, Value: cookie})
+}
+
+// subscribeWith opens base's /api/v1/events with hc (and its cookie
+// jar) and the cookies, and records it until the test ends.
+func subscribeWith(t *testing.T, hc *http.Client, base string, cookies ...*http.Cookie) *eventStream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/v1/events", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.AddCookie(&http.Cookie{Name: server.SessionCookie, Value: cookie})
-	resp, err := ts.Client().Do(req)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		cancel()
 		t.Fatalf("events: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 	}
 	s := &eventStream{}

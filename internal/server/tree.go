@@ -27,17 +27,19 @@ type TreeNode struct {
 }
 
 func (s *Server) appTree(w http.ResponseWriter, r *http.Request) {
-	ns, name := r.PathValue("namespace"), r.PathValue("name")
-	if !s.namespaces.allows(ns) {
-		writeError(w, http.StatusNotFound, "application %s/%s not found", ns, name)
+	// The root as the actor may read it (403 when they may not); below
+	// it, a child they may not read shows as missing.
+	if _, ok := s.lookup(w, r); !ok {
 		return
 	}
-	root, err := appctl.AppTree(r.Context(), s.reader, ns, name)
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	reader := hideForbidden{s.reader}
+	root, err := appctl.AppTree(r.Context(), reader, ns, name)
 	if err != nil {
 		s.fail(w, err, "application tree of "+ns+"/"+name)
 		return
 	}
-	b := treeBuilder{s: s, sets: s.appSetsOff.Load() == nil}
+	b := treeBuilder{s: s, reader: reader, sets: s.appSetsOff.Load() == nil}
 	tree, err := b.app(r.Context(), root, map[string]bool{})
 	if err != nil {
 		s.fail(w, err, "application tree of "+ns+"/"+name)
