@@ -60,6 +60,7 @@ func TestCrashConsistency(t *testing.T) {
 	table := &crashTable{}
 	t.Cleanup(func() { table.log(t) })
 	t.Run("sync", func(t *testing.T) { crashSync(t, c, table) })
+	t.Run("failing sync", func(t *testing.T) { crashFailedSync(t, c, table) })
 	t.Run("cascade", func(t *testing.T) { crashCascade(t, c, table) })
 	t.Run("appset", func(t *testing.T) { crashAppSet(t, c, table) })
 }
