@@ -93,10 +93,13 @@ func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructure
 
 func isJsonnet(name string) bool { return strings.HasSuffix(name, ".jsonnet") }
 
-type matchers struct{ include, exclude glob.Glob }
+type matchers struct {
+	include, exclude glob.Glob
+	opts             Options // for errors
+}
 
 func compileGlobs(opts Options) (matchers, error) {
-	var m matchers
+	m := matchers{opts: opts}
 	var err error
 	if opts.Include != "" {
 		if m.include, err = glob.Compile(opts.Include); err != nil {
@@ -111,11 +114,36 @@ func compileGlobs(opts Options) (matchers, error) {
 	return m, nil
 }
 
-func (m matchers) selects(rel string) bool {
-	if m.exclude != nil && m.exclude.Match(rel) {
-		return false
+func (m matchers) selects(rel string) (bool, error) {
+	if m.exclude != nil {
+		excluded, err := safeMatch(m.exclude, rel)
+		if err != nil {
+			return false, fmt.Errorf("directory exclude %q: %w", m.opts.Exclude, err)
+		}
+		if excluded {
+			return false, nil
+		}
 	}
-	return m.include == nil || m.include.Match(rel)
+	if m.include == nil {
+		return true, nil
+	}
+	included, err := safeMatch(m.include, rel)
+	if err != nil {
+		return false, fmt.Errorf("directory include %q: %w", m.opts.Include, err)
+	}
+	return included, nil
+}
+
+// safeMatch is g.Match(s) with a panic turned into an error: gobwas/glob
+// compiles some patterns that panic when matched ("*{*,}{" against any
+// non-empty path, for one).
+func safeMatch(g glob.Glob, s string) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot match %s: %v", s, r)
+		}
+	}()
+	return g.Match(s), nil
 }
 
 type manifest struct {
@@ -140,8 +168,11 @@ func findFiles(repoRoot, appPath string, recurse bool, m matchers) ([]manifest, 
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if !manifestFile.MatchString(d.Name()) || !m.selects(rel) {
+		if !manifestFile.MatchString(d.Name()) {
 			return nil
+		}
+		if selected, err := m.selects(rel); err != nil || !selected {
+			return err
 		}
 		real, ok, err := resolveFile(repoRoot, path, rel, d)
 		if err != nil || !ok {
