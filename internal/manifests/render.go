@@ -74,7 +74,7 @@ func (g *Generator) render(ctx context.Context, req Request, src v1alpha1.Applic
 	case v1alpha1.ApplicationSourceTypeKustomize:
 		objs, err = kustomize.Build(f.root, appPath, kustomizeOptions(src.Kustomize))
 	default:
-		objs, err = directory.Render(f.root, appPath, directoryOptions(src.Directory))
+		objs, err = directory.RenderContext(ctx, f.root, appPath, directoryOptions(src.Directory))
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("render %s at %s: %w", displayPath(src), short(f.revision), err)

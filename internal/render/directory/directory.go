@@ -2,6 +2,7 @@ package directory
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,6 +42,11 @@ var manifestFile = regexp.MustCompile(`^.*\.(yaml|yml|json|jsonnet)$`)
 // Render reads the manifests below appPath, which must lie inside repoRoot.
 // Objects come back in file order (lexical path order), then document order.
 func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructured, error) {
+	return RenderContext(context.Background(), repoRoot, appPath, opts)
+}
+
+// RenderContext is Render; ctx bounds the evaluation of jsonnet.
+func RenderContext(ctx context.Context, repoRoot, appPath string, opts Options) ([]*unstructured.Unstructured, error) {
 	matchers, err := compileGlobs(opts)
 	if err != nil {
 		return nil, err
@@ -55,29 +62,35 @@ func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructure
 	if limit == 0 {
 		limit = defaultMaxTotalBytes
 	}
+	jsonnetFiles, err := jsonnetToEvaluate(files)
+	if err != nil {
+		return nil, err
+	}
 	var objs []*unstructured.Unstructured
 	var total int64
-	var js *jsonnetEval
+	var evaluated *jsonnetBatch
 	for _, f := range files {
-		data, err := os.ReadFile(f.real)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f.rel, err)
-		}
 		if isJsonnet(f.rel) {
-			if bytes.Contains(data, []byte(skipMarker)) {
+			if !slices.Contains(jsonnetFiles, f.rel) {
 				continue
 			}
-			if js == nil {
-				if js, err = jsonnetFor(repoRoot, appPath, opts.Jsonnet); err != nil {
+			if evaluated == nil {
+				js, err := jsonnetFor(repoRoot, appPath, opts.Jsonnet)
+				if err != nil {
 					return nil, err
 				}
+				evaluated = js.evaluateAll(ctx, jsonnetFiles)
 			}
-			fileObjs, err := js.evaluate(f.rel)
+			fileObjs, err := evaluated.objects(f.rel)
 			if err != nil {
 				return nil, err
 			}
 			objs = append(objs, fileObjs...)
 			continue
+		}
+		data, err := os.ReadFile(f.real)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.rel, err)
 		}
 		if total += int64(len(data)); total > limit {
 			return nil, fmt.Errorf("manifests exceed the size limit of %d bytes at %s", limit, f.rel)
@@ -89,6 +102,25 @@ func Render(repoRoot, appPath string, opts Options) ([]*unstructured.Unstructure
 		objs = append(objs, fileObjs...)
 	}
 	return objs, nil
+}
+
+// jsonnetToEvaluate lists the `.jsonnet` files without the skip marker, in
+// order, to evaluate them in one child process.
+func jsonnetToEvaluate(files []manifest) ([]string, error) {
+	var out []string
+	for _, f := range files {
+		if !isJsonnet(f.rel) {
+			continue
+		}
+		data, err := os.ReadFile(f.real)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.rel, err)
+		}
+		if !bytes.Contains(data, []byte(skipMarker)) {
+			out = append(out, f.rel)
+		}
+	}
+	return out, nil
 }
 
 func isJsonnet(name string) bool { return strings.HasSuffix(name, ".jsonnet") }

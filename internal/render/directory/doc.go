@@ -14,5 +14,9 @@
 // an array of objects or a List; `.libsonnet` files are only imported.
 // Unlike Argo CD, every import is confined to the repository (symlinks
 // followed), and paths seen by jsonnet (std.thisFile, error locations) are
-// repository-relative.
+// repository-relative. The `.jsonnet` files of one render are evaluated in
+// a child process (this executable, started again) that is stopped past
+// JsonnetLimits: time, memory, stack and output size. go-jsonnet cannot be
+// interrupted, and some programs overflow the Go stack, which no recover
+// survives, so in-process they would hang or kill the caller.
 package directory

@@ -88,10 +88,10 @@ func newJsonnetEval(root, appRel string, opts Jsonnet) (*jsonnetEval, error) {
 	return &jsonnetEval{root: root, jpaths: jpaths, opts: opts}, nil
 }
 
-// evaluate runs one file (relative to the app path) in a fresh VM, as Argo
-// CD does, and decodes its output: an object, an array of objects or a List.
-func (e *jsonnetEval) evaluate(rel string) ([]*unstructured.Unstructured, error) {
-	file := path.Join(e.jpaths[0], rel)
+// evaluateHere runs one file (repository-relative) in a fresh VM of this
+// process, as Argo CD does, and returns its JSON output. Only the child
+// process calls it (see evaluateAll).
+func (e *jsonnetEval) evaluateHere(file string) (string, error) {
 	vm := jsonnet.MakeVM()
 	for _, v := range e.opts.TLAs {
 		if v.Code {
@@ -108,9 +108,15 @@ func (e *jsonnetEval) evaluate(rel string) ([]*unstructured.Unstructured, error)
 		}
 	}
 	vm.Importer(newRepoImporter(e.root, e.jpaths))
-	out, err := vm.EvaluateFile(file)
+	return vm.EvaluateFile(file)
+}
+
+// objects decodes the output of the file at rel (relative to the app
+// path): an object, an array of objects or a List.
+func (b *jsonnetBatch) objects(rel string) ([]*unstructured.Unstructured, error) {
+	file, out, err := b.result(rel)
 	if err != nil {
-		return nil, fmt.Errorf("%s: evaluate jsonnet: %w", file, err)
+		return nil, err
 	}
 	objs, err := decodeJsonnetOutput(out)
 	if err != nil {
