@@ -31,7 +31,10 @@ func Normalize(obj *unstructured.Unstructured, rules []Rule, managedFieldsOf *un
 	if err != nil {
 		return nil, err
 	}
-	matched := rs.matching(obj)
+	matched, err := rs.matching(obj)
+	if err != nil {
+		return nil, err
+	}
 	out := stripCopy(obj)
 	owned, err := ownedFields(managedFieldsOf, managers(matched))
 	if err != nil {
@@ -55,7 +58,11 @@ func normalizePair(predicted, live *unstructured.Unstructured, rules []Rule) (*u
 	p, l := stripCopy(predicted), stripCopy(live)
 	if p != nil && l != nil {
 		// Argo CD selects the managers with the target's identity.
-		owned, err := ownedFields(live, managers(rs.matching(predicted)))
+		matched, err := rs.matching(predicted)
+		if err != nil {
+			return nil, nil, err
+		}
+		owned, err := ownedFields(live, managers(matched))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -68,7 +75,11 @@ func normalizePair(predicted, live *unstructured.Unstructured, rules []Rule) (*u
 			continue
 		}
 		normalizeSecret(u)
-		applyRules(u, rs.matching(u))
+		matched, err := rs.matching(u)
+		if err != nil {
+			return nil, nil, err
+		}
+		applyRules(u, matched)
 	}
 	return p, l, nil
 }

@@ -29,7 +29,10 @@ func RespectIgnored(desired, live *unstructured.Unstructured, rules []Rule) (*un
 	if live == nil {
 		return out, nil
 	}
-	matched := rs.matching(desired)
+	matched, err := rs.matching(desired)
+	if err != nil {
+		return nil, err
+	}
 	owned, err := ownedFields(live, managers(matched))
 	if err != nil {
 		return nil, err

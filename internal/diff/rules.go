@@ -34,6 +34,9 @@ type compiledRule struct {
 	pointers        [][]string
 	jq              []*jqExpr
 	managers        []string
+
+	// groupPattern and kindPattern are the patterns, for errors.
+	groupPattern, kindPattern string
 }
 
 // ruleSet is the compiled form of an Application's ignoreDifferences.
@@ -64,11 +67,13 @@ func compileRule(r Rule) (*compiledRule, error) {
 		return nil, fmt.Errorf("kind pattern: %w", err)
 	}
 	c := &compiledRule{
-		group:     group,
-		kind:      kind,
-		name:      r.Name,
-		namespace: r.Namespace,
-		managers:  r.ManagedFieldsManagers,
+		group:        group,
+		kind:         kind,
+		groupPattern: r.Group,
+		kindPattern:  r.Kind,
+		name:         r.Name,
+		namespace:    r.Namespace,
+		managers:     r.ManagedFieldsManagers,
 	}
 	for _, p := range r.JSONPointers {
 		tokens, err := parsePointer(p)
@@ -89,26 +94,46 @@ func compileRule(r Rule) (*compiledRule, error) {
 
 // matches reports whether the rule applies to obj, as Argo CD's ignore
 // normalizer decides: glob on group and kind, exact name and namespace.
-func (c *compiledRule) matches(obj *unstructured.Unstructured) bool {
+func (c *compiledRule) matches(obj *unstructured.Unstructured) (bool, error) {
 	gk := obj.GroupVersionKind().GroupKind()
-	return c.group.Match(gk.Group) &&
-		c.kind.Match(gk.Kind) &&
-		(c.name == "" || c.name == obj.GetName()) &&
-		(c.namespace == "" || c.namespace == obj.GetNamespace())
+	if ok, err := globMatch(c.group, c.groupPattern, gk.Group); !ok || err != nil {
+		return false, err
+	}
+	if ok, err := globMatch(c.kind, c.kindPattern, gk.Kind); !ok || err != nil {
+		return false, err
+	}
+	return (c.name == "" || c.name == obj.GetName()) &&
+		(c.namespace == "" || c.namespace == obj.GetNamespace()), nil
+}
+
+// globMatch is g.Match(s) with a panic turned into an error: gobwas/glob
+// compiles some patterns that panic when matched ("{*,}{" against the core
+// group "", for one).
+func globMatch(g glob.Glob, pattern, s string) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("ignore rule pattern %q cannot match %q: %v", pattern, s, r)
+		}
+	}()
+	return g.Match(s), nil
 }
 
 // matching returns the rules that apply to obj, in order.
-func (rs ruleSet) matching(obj *unstructured.Unstructured) []*compiledRule {
+func (rs ruleSet) matching(obj *unstructured.Unstructured) ([]*compiledRule, error) {
 	if obj == nil {
-		return nil
+		return nil, nil
 	}
 	var out []*compiledRule
 	for _, c := range rs {
-		if c.matches(obj) {
+		ok, err := c.matches(obj)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // managers merges the trusted managers of the given rules, as Argo CD's
