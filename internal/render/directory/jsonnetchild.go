@@ -55,9 +55,8 @@ type childRequest struct {
 	JPaths []string
 	Opts   Jsonnet
 	// Files are repository-relative, evaluated in order.
-	Files  []string
-	Stack  int
-	Memory int64
+	Files []string
+	Stack int
 }
 
 // childResult is the child's answer for one file, one JSON value per
@@ -76,9 +75,6 @@ func serveJsonnet(in io.Reader, out, errOut io.Writer) int {
 	}
 	if req.Stack > 0 {
 		debug.SetMaxStack(req.Stack)
-	}
-	if req.Memory > 0 {
-		debug.SetMemoryLimit(req.Memory)
 	}
 	e := &jsonnetEval{root: req.Root, jpaths: req.JPaths, opts: req.Opts}
 	enc := json.NewEncoder(out)
@@ -143,7 +139,7 @@ func (e *jsonnetEval) evaluateAll(ctx context.Context, rels []string) *jsonnetBa
 	if err != nil {
 		return fail(fmt.Errorf("find the executable to evaluate in: %w", err))
 	}
-	req, err := json.Marshal(childRequest{Root: e.root, JPaths: e.jpaths, Opts: e.opts, Files: b.files, Stack: lim.Stack, Memory: lim.Memory})
+	req, err := json.Marshal(childRequest{Root: e.root, JPaths: e.jpaths, Opts: e.opts, Files: b.files, Stack: lim.Stack})
 	if err != nil {
 		return fail(err)
 	}

@@ -20,6 +20,7 @@ func TestRenderJsonnetLimits(t *testing.T) {
 	chain.WriteString(jsonnetCM(`"chain"`, `, data: {v: std.toString(x199999)}`))
 	stack := Limits{Time: time.Minute, Memory: 2 << 30, Stack: 64 << 20, Output: 1 << 20}
 	short := Limits{Time: 2 * time.Second, Memory: 256 << 20, Stack: 64 << 20, Output: 1 << 20}
+	memory := Limits{Time: time.Minute, Memory: 256 << 20, Stack: 64 << 20, Output: 1 << 20}
 	tests := []struct {
 		name    string
 		source  string
@@ -54,7 +55,7 @@ func TestRenderJsonnetLimits(t *testing.T) {
 		{
 			name:    "memory bomb",
 			source:  jsonnetCM(`"bomb"`, `, data: {v: std.toString(std.length(std.makeArray(100000000, function(i) {i: i})))}`),
-			limits:  short,
+			limits:  memory,
 			wantErr: "app/main.jsonnet: evaluate jsonnet: used more than 256 MiB of memory",
 		},
 	}
