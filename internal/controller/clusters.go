@@ -42,6 +42,9 @@ type target struct {
 	kubeVersion string
 	stop        context.CancelFunc // stops a remote cluster's informers
 	hash        string
+	// reach probes a remote cluster before its apps are compared; nil
+	// for the local cluster.
+	reach *reachability
 }
 
 // clusterSet keeps the destination clusters: the local one, and those of
@@ -226,6 +229,7 @@ func (s *clusterSet) newRemote(c *cluster.Cluster) (*target, error) {
 		synced:      &syncedCache{meta: informers},
 		kubeVersion: ServerVersion(probe),
 		stop:        cancel,
+		reach:       newReachability(c.String(), cfg.Host, httpClient),
 	}, nil
 }
 

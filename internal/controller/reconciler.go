@@ -98,6 +98,8 @@ type Reconciler struct {
 	// app by forDestination; destErr why it could not be resolved.
 	dest    *cluster.Cluster
 	destErr error
+	// reach probes a remote destination before it is compared.
+	reach *reachability
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -208,6 +210,10 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		return ctrl.Result{RequeueAfter: errorRequeue}
 	}
 	clearCondition(&app.Status, v1alpha1.ApplicationConditionInvalidSpecError)
+	if err := r.reach.check(ctx); err != nil {
+		// nothing is compared or applied, and a running sync waits
+		return ctrl.Result{RequeueAfter: r.comparisonFailed(app, err)}
+	}
 	running := runningOperation(app)
 	cmp, err := r.desiredVsLive(ctx, app, fresh, running, proj)
 	if isInvalidSpec(err) {
@@ -330,7 +336,7 @@ func (r *Reconciler) forDestination(ctx context.Context, app *v1alpha1.Applicati
 		rr.destErr = err
 		return &rr
 	}
-	rr.Cluster, rr.watches, rr.synced, rr.dest = t.client, t.watches, t.synced, t.cluster
+	rr.Cluster, rr.watches, rr.synced, rr.dest, rr.reach = t.client, t.watches, t.synced, t.cluster, t.reach
 	if t.kubeVersion != "" {
 		rr.KubeVersion = t.kubeVersion
 	}
