@@ -33,8 +33,20 @@ func Decode(data []byte) ([]*unstructured.Unstructured, error) {
 	return DecodeWithLimits(data, DefaultLimits)
 }
 
+// DecodeStrict is Decode, except that a mapping giving a key twice is an
+// error, as kubectl and kustomize have it, instead of keeping the last
+// value: for manifests written by hand, where either value may be the one
+// meant.
+func DecodeStrict(data []byte) ([]*unstructured.Unstructured, error) {
+	return decode(data, DefaultLimits, true)
+}
+
 // DecodeWithLimits is Decode with explicit limits.
 func DecodeWithLimits(data []byte, lim Limits) ([]*unstructured.Unstructured, error) {
+	return decode(data, lim, false)
+}
+
+func decode(data []byte, lim Limits, strict bool) ([]*unstructured.Unstructured, error) {
 	if lim.MaxBytes > 0 && len(data) > lim.MaxBytes {
 		return nil, fmt.Errorf("input is %d bytes, larger than the limit of %d", len(data), lim.MaxBytes)
 	}
@@ -48,7 +60,7 @@ func DecodeWithLimits(data []byte, lim Limits) ([]*unstructured.Unstructured, er
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", doc, err)
 		}
-		objs, err := decodeDocument(raw, lim)
+		objs, err := decodeDocument(raw, lim, strict)
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", doc, err)
 		}
@@ -56,11 +68,11 @@ func DecodeWithLimits(data []byte, lim Limits) ([]*unstructured.Unstructured, er
 	}
 }
 
-func decodeDocument(raw []byte, lim Limits) ([]*unstructured.Unstructured, error) {
+func decodeDocument(raw []byte, lim Limits, strict bool) ([]*unstructured.Unstructured, error) {
 	if isBlank(raw) {
 		return nil, nil
 	}
-	content, err := parseMap(raw)
+	content, err := parseMap(raw, strict)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
@@ -81,9 +93,14 @@ func decodeDocument(raw []byte, lim Limits) ([]*unstructured.Unstructured, error
 }
 
 // parseMap parses YAML or JSON into a map whose whole numbers are int64, as
-// the API machinery's own decoders produce them.
-func parseMap(raw []byte) (map[string]any, error) {
-	js, err := yaml.YAMLToJSON(raw)
+// the API machinery's own decoders produce them. With strict a key given
+// twice is an error.
+func parseMap(raw []byte, strict bool) (map[string]any, error) {
+	toJSON := yaml.YAMLToJSON
+	if strict {
+		toJSON = yaml.YAMLToJSONStrict
+	}
+	js, err := toJSON(raw)
 	if err != nil {
 		return nil, err
 	}

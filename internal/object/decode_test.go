@@ -81,6 +81,33 @@ items:
 	}
 }
 
+// A key given twice keeps its last value, as in Argo CD, unless decoding
+// strictly.
+func TestDecodeDuplicateKeys(t *testing.T) {
+	in := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  v: first\n  v: second\n")
+	objs, err := Decode(in)
+	if err != nil || len(objs) != 1 || objs[0].Object["data"].(map[string]any)["v"] != "second" {
+		t.Fatalf("Decode = %v, %v; want the last value", objs, err)
+	}
+	tests := []struct {
+		name, in, wantErr string
+	}{
+		{name: "yaml", in: string(in), wantErr: "document 1: parse: yaml: unmarshal errors:\n  line 7: key \"v\" already set in map"},
+		{name: "json", in: `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "name": "b"}}`, wantErr: `key "name" already set in map`},
+		{name: "second document", in: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: A\nkind: B\n", wantErr: "document 2: parse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := DecodeStrict([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := DecodeStrict([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")); err != nil {
+		t.Fatalf("the same keys in two documents: %v", err)
+	}
+}
+
 func TestDecodeLimits(t *testing.T) {
 	deep := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n"
 	if _, err := Decode([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nesting deeper") {

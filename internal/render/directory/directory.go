@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/gobwas/glob"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/internal/object"
 )
@@ -268,7 +271,7 @@ func decodeFile(rel string, data []byte) ([]*unstructured.Unstructured, error) {
 	if strings.HasSuffix(rel, ".json") {
 		return decodeJSON(rel, data)
 	}
-	objs, err := object.Decode(data)
+	objs, err := object.DecodeStrict(data)
 	if err == nil {
 		return objs, nil
 	}
@@ -281,9 +284,42 @@ func decodeFile(rel string, data []byte) ([]*unstructured.Unstructured, error) {
 	return nil, nil
 }
 
+// looksLikeManifest is Argo CD's test (the words apiVersion, kind and
+// metadata all appear) or, beyond it, a document whose top level has
+// metadata and an apiVersion or a kind: a manifest that lost its kind or
+// apiVersion, which Argo CD skips silently, so that the objects it held
+// are pruned.
 func looksLikeManifest(data []byte) bool {
-	return bytes.Contains(data, []byte("apiVersion")) && bytes.Contains(data, []byte("kind")) &&
-		bytes.Contains(data, []byte("metadata"))
+	hasAPIVersion, hasKind := bytes.Contains(data, []byte("apiVersion")), bytes.Contains(data, []byte("kind"))
+	if !bytes.Contains(data, []byte("metadata")) || !hasAPIVersion && !hasKind {
+		return false
+	}
+	return hasAPIVersion && hasKind || hasManifestDocument(data)
+}
+
+// hasManifestDocument reports whether a YAML document of data is a mapping
+// with a mapping under metadata and an apiVersion or a kind.
+func hasManifestDocument(data []byte) bool {
+	if len(data) > object.DefaultLimits.MaxBytes {
+		return false
+	}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := reader.Read()
+		if err != nil {
+			return false
+		}
+		var top map[string]any
+		if yaml.Unmarshal(doc, &top) != nil {
+			continue
+		}
+		_, isMap := top["metadata"].(map[string]any)
+		_, hasAPIVersion := top["apiVersion"]
+		_, hasKind := top["kind"]
+		if isMap && (hasAPIVersion || hasKind) {
+			return true
+		}
+	}
 }
 
 // decodeJSON accepts exactly one JSON value per file, as Argo CD does.
@@ -296,7 +332,7 @@ func decodeJSON(rel string, data []byte) ([]*unstructured.Unstructured, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%s: found more than one object; a JSON file holds one", rel)
 	}
-	objs, err := object.Decode(first)
+	objs, err := object.DecodeStrict(first)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
 	}

@@ -4,8 +4,10 @@
 // subdirectories, filtered by the include and exclude globs (matched against
 // the path relative to the app path, `{a,b}` alternatives allowed). Files
 // that are not Kubernetes manifests are ignored; a file that looks like a
-// manifest but does not parse is an error that names the file. Symlinks must
-// stay inside the repository.
+// manifest but does not parse is an error that names the file. Beyond Argo
+// CD, which skips them silently (and then prunes what they held), a
+// manifest without kind or apiVersion and a mapping giving a key twice are
+// such errors too. Symlinks must stay inside the repository.
 //
 // Jsonnet follows Argo CD's `directory.jsonnet`: external variables and
 // top-level arguments (strings or code), library paths relative to the
