@@ -33,8 +33,9 @@ func startServer(t *testing.T, opts server.Options) *httptest.Server {
 }
 
 // serveOn is startServer on an unstarted httptest server, whose address
-// is known before the Server is made (for an OIDC redirect URL).
-func serveOn(t *testing.T, ts *httptest.Server, opts server.Options) *httptest.Server {
+// is known before the Server is made (for an OIDC redirect URL), with
+// the Server's handler wrapped by wrap.
+func serveOn(t *testing.T, ts *httptest.Server, opts server.Options, wrap ...func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	cfg := kubetest.Plane(t).RESTConfig()
 	opts.Config = cfg
@@ -59,7 +60,11 @@ func serveOn(t *testing.T, ts *httptest.Server, opts server.Options) *httptest.S
 		cancel()
 		t.Fatal(err)
 	}
-	ts.Config.Handler = srv
+	var h http.Handler = srv
+	for _, w := range wrap {
+		h = w(h)
+	}
+	ts.Config.Handler = h
 	ts.Start()
 	t.Cleanup(func() {
 		ts.CloseClientConnections()

@@ -1,6 +1,8 @@
 // The JSON API under /api/v1. The token lives in sessionStorage and goes
 // in the Authorization header; reads also work with the session cookie
-// (set by login), which is how the events stream is authorised.
+// (set by login), which is how the events stream is authorised. A user
+// signed in through OIDC (/auth/login) has no token: their HttpOnly
+// cookie goes with every same-origin request, writes included.
 
 const TOKEN_KEY = 'flotilla.token';
 

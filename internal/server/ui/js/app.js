@@ -26,7 +26,7 @@ function refLink(ref, ns) {
 
 function describeError(e) {
   const text = e.describe ? e.describe() : String(e);
-  return e.status === 401 ? `${text} — sign in with the API token (top right).` : text;
+  return e.status === 401 ? `${text} — sign in (top right).` : text;
 }
 
 export function render(root, {ns, name}) {

@@ -19,7 +19,10 @@ import * as appSetPage from './appset.js';
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const view = document.getElementById('view');
 let cleanup = null;
-let session = {anonymousRead: false, tokenConfigured: false, authenticated: false};
+let session = {anonymousRead: false, tokenConfigured: false, authenticated: false, oidc: false, user: null};
+
+// loginHref signs in through the OIDC provider and comes back to this page.
+const loginHref = () => `/auth/login?return=${encodeURIComponent(location.hash || '#/')}`;
 
 function route() {
   const path = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
@@ -43,11 +46,13 @@ function show() {
   document.querySelector('[data-testid="nav-apps"]').classList.toggle('active', current === list);
   document.querySelector('[data-testid="nav-appsets"]').classList.toggle('active', current === appSetList || current === appSetPage);
   if (!canRead()) {
+    let text = 'This server has no API token configured and anonymous reads are off: start flotilla serve with --token, --token-secret or --anonymous-read.';
+    if (session.oidc) text = session.tokenConfigured ? 'Sign in to see the applications, or enter the API token (top right).' : 'Sign in to see the applications.';
+    else if (session.tokenConfigured) text = 'Enter the API token (top right) to see the applications.';
     view.append(h('div', {class: 'prompt card body', testid: 'signin-prompt'},
       h('h1', {}, 'Sign in'),
-      h('p', {class: 'muted'}, session.tokenConfigured
-        ? 'Enter the API token (top right) to see the applications.'
-        : 'This server has no API token configured and anonymous reads are off: start flotilla serve with --token, --token-secret or --anonymous-read.')));
+      h('p', {class: 'muted'}, text),
+      session.oidc ? h('a', {class: 'button primary', href: loginHref(), testid: 'signin-sso'}, 'Sign in with SSO') : null));
     return;
   }
   const {page, params} = route();
@@ -61,13 +66,18 @@ function banner(text, kind = '') {
   el.textContent = text || '';
 }
 
-// signedIn: this tab holds a checked token, which writes need.
-const signedIn = () => token.get() !== '';
+// signedIn: this tab holds a checked token, or a user signed in through
+// OIDC: what writes need.
+const signedIn = () => token.get() !== '' || !!session.user;
 
 function showSession() {
   $('login-form').hidden = !session.tokenConfigured || signedIn();
+  $('sso-login').hidden = !session.oidc || signedIn();
+  $('sso-login').href = loginHref();
   $('session').hidden = !signedIn();
-  if (!session.tokenConfigured) {
+  $('session-state').textContent = session.user ? `Signed in as ${session.user.name}` : 'Signed in';
+  $('session-state').title = session.user && session.user.groups.length ? `groups: ${session.user.groups.join(', ')}` : '';
+  if (!session.tokenConfigured && !session.oidc) {
     banner('Read-only: this server has no API token configured, so it refuses syncs and refreshes.');
   } else {
     banner('');
@@ -96,6 +106,7 @@ async function signOut() {
   token.clear();
   try { await api.logout(); } catch { /* the cookie goes with the next sign-in anyway */ }
   session.authenticated = false;
+  session.user = null;
   showSession();
   if (session.anonymousRead) connect();
   else disconnect();
@@ -109,12 +120,13 @@ async function start() {
     if (v) signIn(v);
   });
   $('logout-button').addEventListener('click', signOut);
-  window.addEventListener('hashchange', show);
+  window.addEventListener('hashchange', () => { $('sso-login').href = loginHref(); show(); });
   store.subscribe((change) => {
     if (change.type === 'error' && change.error.status === 401 && (signedIn() || session.authenticated)) {
-      // The token changed on the server: ask again.
+      // The token changed on the server, or the sign-in expired: ask again.
       token.clear();
       session.authenticated = false;
+      session.user = null;
       showSession();
       show();
     }
