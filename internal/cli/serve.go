@@ -20,8 +20,12 @@ import (
 )
 
 // tokenEnv is read when --token is not given, so the token need not show
-// in the process list.
-const tokenEnv = "FLOTILLA_TOKEN"
+// in the process list; clientSecretEnv likewise for the OIDC client
+// secret.
+const (
+	tokenEnv        = "FLOTILLA_TOKEN"
+	clientSecretEnv = "FLOTILLA_OIDC_CLIENT_SECRET"
+)
 
 type serveOptions struct {
 	addr          string
@@ -32,6 +36,8 @@ type serveOptions struct {
 	namespaces    []string
 	allNamespaces bool
 	devLog        bool
+	oidc          oidcFlags
+	tls           tlsFlags
 }
 
 func newServeCmd(opts *options) *cobra.Command {
@@ -50,8 +56,22 @@ Every write (sync, refresh) needs the API token, sent as
 set. The token comes from --token, $FLOTILLA_TOKEN or a Secret
 (--token-secret NAMESPACE/NAME, key "token", re-read every 30 seconds).
 Without a token every write is refused. The UI asks for the token and
-keeps it in the browser tab only. Listen on loopback, or put the server
-behind TLS: the token travels in every request. See docs/ui.md.`,
+keeps it in the browser tab only. The token acts with the server's own
+identity (its kubeconfig or ServiceAccount).
+
+With --oidc-issuer people sign in through an OpenID Connect provider
+(authorization code with PKCE) and the server acts as each of them by
+impersonation: the username and groups claims become the Kubernetes user
+and groups, so the cluster's RBAC decides which Applications each may
+list, get and sync (patch). The server's identity then needs "impersonate"
+on users and groups. Register --oidc-redirect-url (ending in
+/auth/callback) at the provider. Sessions are signed cookies; without
+--session-key-file the key is made at start and sessions end with the
+process.
+
+Listen on loopback, or use TLS (--tls-cert and --tls-key, or
+--tls-self-signed) or a TLS proxy: the token and session cookies travel in
+every request. See docs/ui.md.`,
 		Example: `  # the UI of the current context's Applications, read-only for anyone
   # who reaches it, syncs for whoever has the token
   FLOTILLA_TOKEN=$(openssl rand -hex 20) flotilla serve --anonymous-read
@@ -59,7 +79,15 @@ behind TLS: the token travels in every request. See docs/ui.md.`,
 
   # the token from a Secret, Applications of every namespace matching team-*
   kubectl -n argocd create secret generic flotilla-ui --from-literal=token=$(openssl rand -hex 20)
-  flotilla serve --token-secret argocd/flotilla-ui --namespaces 'team-*' --addr :8080`,
+  flotilla serve --token-secret argocd/flotilla-ui --namespaces 'team-*' --addr :8080
+
+  # people sign in through an OIDC provider (Dex, Keycloak, Okta, Entra ID…)
+  # and see and sync what their RBAC allows; HTTPS with a real certificate
+  flotilla serve --addr :8443 -A --tls-cert tls.crt --tls-key tls.key \
+    --oidc-issuer https://dex.example.com --oidc-client-id flotilla \
+    --oidc-client-secret-file /etc/flotilla/oidc/client-secret \
+    --oidc-redirect-url https://flotilla.example.com:8443/auth/callback \
+    --session-key-file /etc/flotilla/session/key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), opts, so)
@@ -74,6 +102,10 @@ behind TLS: the token travels in every request. See docs/ui.md.`,
 	f.StringSliceVar(&so.namespaces, "namespaces", nil, "globs of the namespaces whose Applications are served, comma separated (default: -n's namespace)")
 	f.BoolVarP(&so.allNamespaces, "all-namespaces", "A", false, "serve the Applications of every namespace")
 	f.BoolVar(&so.devLog, "dev-log", false, "human-readable logs instead of JSON")
+	addOIDCFlags(cmd, &so.oidc)
+	f.StringVar(&so.tls.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM file; with --tls-key)")
+	f.StringVar(&so.tls.key, "tls-key", "", "the private key of --tls-cert (PEM file)")
+	f.BoolVar(&so.tls.selfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (browsers warn; for trials)")
 	return cmd
 }
 
@@ -105,8 +137,8 @@ func serveToken(ctx context.Context, opts *options, so serveOptions) (server.Tok
 	switch {
 	case token != "" && so.tokenSecret != "":
 		return nil, errors.New("give --token (or $" + tokenEnv + ") or --token-secret, not both")
-	case token == "" && so.tokenSecret == "" && !so.anonymousRead:
-		return nil, errors.New("no API token and no --anonymous-read: nobody could use the server; give --token, $" + tokenEnv + ", --token-secret NAMESPACE/NAME or --anonymous-read")
+	case token == "" && so.tokenSecret == "" && !so.anonymousRead && so.oidc.issuer == "":
+		return nil, errors.New("no API token, no --anonymous-read and no --oidc-issuer: nobody could use the server; give --token, $" + tokenEnv + ", --token-secret NAMESPACE/NAME, --anonymous-read or --oidc-issuer")
 	case so.tokenSecret == "":
 		return server.StaticToken(token), nil
 	}
@@ -142,6 +174,14 @@ func runServe(ctx context.Context, opts *options, so serveOptions) error {
 	if err != nil {
 		return err
 	}
+	oidcOpts, sessionKey, err := serveOIDC(so.oidc)
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := serveTLS(so, opts.err)
+	if err != nil {
+		return err
+	}
 	// controller-runtime's cache logs through its global logger.
 	ctrl.SetLogger(zap.New(zap.UseDevMode(so.devLog), zap.WriteTo(opts.err)))
 	log := ctrl.Log.WithName("serve")
@@ -161,7 +201,10 @@ func runServe(ctx context.Context, opts *options, so serveOptions) error {
 			Settings:    c,
 			KubeVersion: kubeVersion(cfg),
 		},
-		Log: log,
+		Log:        log,
+		OIDC:       oidcOpts,
+		SessionKey: sessionKey,
+		SessionTTL: so.oidc.sessionTTL,
 	})
 	if err != nil {
 		return err
@@ -179,12 +222,20 @@ func runServe(ctx context.Context, opts *options, so serveOptions) error {
 		// Requests end with ctx, so open event streams do not hold up
 		// the shutdown.
 		BaseContext: func(net.Listener) context.Context { return ctx },
+		TLSConfig:   tlsConfig,
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Start(ctx) }()
-	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(opts.err, "flotilla serve: http://%s, Applications in %s\n", ln.Addr(), strings.Join(namespaces, ", "))
-	if t, _ := tokens.Token(ctx); t == "" {
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
+	fmt.Fprintf(opts.err, "flotilla serve: %s://%s, Applications in %s\n", scheme, ln.Addr(), strings.Join(namespaces, ", "))
+	announceAuth(ctx, opts.err, srv, so, sessionKey, tlsConfig != nil)
+	if t, _ := tokens.Token(ctx); t == "" && oidcOpts == nil {
 		fmt.Fprintln(opts.err, "flotilla serve: no API token: read-only, every sync and refresh is refused")
 	}
 	var runErr error
