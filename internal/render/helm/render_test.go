@@ -133,6 +133,36 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
+// A value file that cannot be read or is no map of values is named by its
+// path in the repository, never by the checkout's directory.
+func TestRenderValueFileErrorsNameTheFile(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"app/Chart.yaml":       "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+		"app/values-prod.yaml": "just a sentence\n",
+		"app/values-list.yaml": "- a\n- b\n",
+	})
+	tests := []struct {
+		file, wantErr string
+	}{
+		{file: "app/values-prod.yaml", wantErr: "parse value file app/values-prod.yaml: "},
+		{file: "app/values-list.yaml", wantErr: "parse value file app/values-list.yaml: "},
+		{file: "app/values-gone.yaml", wantErr: "read value file app/values-gone.yaml: no such file or directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			opts := Options{ReleaseName: "r", RepoRoot: root, ValueFiles: []string{filepath.Join(root, tt.file)}}
+			_, err := Render(filepath.Join(root, "app"), opts)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), root) {
+				t.Fatalf("error names the checkout's directory: %v", err)
+			}
+		})
+	}
+}
+
 func TestRenderSchemaValidation(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{

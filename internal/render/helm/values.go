@@ -3,8 +3,11 @@ package helm
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -18,12 +21,17 @@ import (
 func mergeValues(opts Options) (map[string]any, error) {
 	base := map[string]any{}
 	for _, path := range opts.ValueFiles {
+		name := shownPath(opts.RepoRoot, path)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("read value file: %w", err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("read value file %s: %w", name, err)
 		}
 		if base, err = mergeYAML(base, data); err != nil {
-			return nil, fmt.Errorf("parse value file %s: %w", path, err)
+			return nil, fmt.Errorf("parse value file %s: %w", name, err)
 		}
 	}
 	inline, err := inlineValues(opts)
@@ -60,6 +68,18 @@ func mergeValues(opts Options) (map[string]any, error) {
 		}
 	}
 	return base, nil
+}
+
+// shownPath names a resolved value file in messages without the host's
+// directories: by its path in the repository, else (a file of another
+// source) by its name.
+func shownPath(repoRoot, path string) string {
+	if root, err := realAbs(repoRoot); err == nil && repoRoot != "" && within(root, path) {
+		if rel, err := filepath.Rel(root, path); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(path)
 }
 
 func mergeYAML(base map[string]any, data []byte) (map[string]any, error) {
