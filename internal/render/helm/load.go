@@ -25,7 +25,8 @@ func loadChart(repoRoot, dir string) (*chart.Chart, error) {
 }
 
 // checkSymlinks walks dir like helm's loader does (following symlinked
-// directories) and fails on the first symlink whose target is outside root.
+// directories) and fails on the first symlink whose target is outside root
+// or a directory holding the link.
 func checkSymlinks(root, dir string) error {
 	realRoot, err := realAbs(root)
 	if err != nil {
@@ -67,6 +68,11 @@ func walkLinks(realRoot, real, rel string, visited map[string]bool) error {
 		}
 		fi, err := os.Stat(target)
 		if err == nil && fi.IsDir() {
+			// The loader would follow it down and down until the path
+			// grows too long, loading the files on the way each time.
+			if within(target, filepath.Dir(path)) {
+				return fmt.Errorf("symlink %s leads back to a directory holding it (a loop)", name)
+			}
 			return walkLinks(realRoot, target, name, visited)
 		}
 		return nil

@@ -3,6 +3,7 @@ package helm
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,6 +159,40 @@ func TestRenderValueFileErrorsNameTheFile(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), root) {
 				t.Fatalf("error names the checkout's directory: %v", err)
+			}
+		})
+	}
+}
+
+// A symlink to a directory holding it is refused before helm's loader
+// follows it round and round.
+func TestRenderSymlinkLoop(t *testing.T) {
+	tests := []struct {
+		link, target, wantErr string
+	}{
+		{link: "templates/loop", target: ".", wantErr: "symlink templates/loop leads back to a directory holding it (a loop)"},
+		{link: "templates/up", target: "..", wantErr: "symlink templates/up leads back to a directory holding it (a loop)"},
+		{link: "files/deep/top", target: "../../templates", wantErr: "symlink files/deep/top/loop leads back"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.link, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{
+				"Chart.yaml":       "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+				"templates/x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+				"files/deep/.keep": "",
+			})
+			if tt.link == "files/deep/top" {
+				if err := os.Symlink(".", filepath.Join(dir, "templates", "loop")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(tt.target, filepath.Join(dir, filepath.FromSlash(tt.link))); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Render(dir, Options{ReleaseName: "r"})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want containing %q", err, tt.wantErr)
 			}
 		})
 	}
