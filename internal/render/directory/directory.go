@@ -65,12 +65,14 @@ func RenderContext(ctx context.Context, repoRoot, appPath string, opts Options) 
 	if limit == 0 {
 		limit = defaultMaxTotalBytes
 	}
+	if err := checkSize(files, limit); err != nil {
+		return nil, err
+	}
 	jsonnetFiles, err := jsonnetToEvaluate(files)
 	if err != nil {
 		return nil, err
 	}
 	var objs []*unstructured.Unstructured
-	var total int64
 	var evaluated *jsonnetBatch
 	for _, f := range files {
 		if isJsonnet(f.rel) {
@@ -95,9 +97,6 @@ func RenderContext(ctx context.Context, repoRoot, appPath string, opts Options) 
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f.rel, err)
 		}
-		if total += int64(len(data)); total > limit {
-			return nil, fmt.Errorf("manifests exceed the size limit of %d bytes at %s", limit, f.rel)
-		}
 		fileObjs, err := decodeFile(f.rel, data)
 		if err != nil {
 			return nil, err
@@ -105,6 +104,26 @@ func RenderContext(ctx context.Context, repoRoot, appPath string, opts Options) 
 		objs = append(objs, fileObjs...)
 	}
 	return objs, nil
+}
+
+// checkSize fails when the manifest files other than `.jsonnet` ones are
+// larger than limit together, naming the file that crosses it, before any
+// is read.
+func checkSize(files []manifest, limit int64) error {
+	var total int64
+	for _, f := range files {
+		if isJsonnet(f.rel) {
+			continue
+		}
+		info, err := os.Stat(f.real)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.rel, withoutPath(err))
+		}
+		if total += info.Size(); total > limit {
+			return fmt.Errorf("manifests exceed the size limit of %d bytes at %s", limit, f.rel)
+		}
+	}
+	return nil
 }
 
 // jsonnetToEvaluate lists the `.jsonnet` files without the skip marker, in

@@ -152,6 +152,13 @@ func TestRenderErrors(t *testing.T) {
 			opts:    Options{MaxTotalBytes: 10},
 			wantErr: "size limit",
 		},
+		{
+			name:    "size limit before any file is decoded",
+			files:   map[string]string{"app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [broken\n", "app/b.yaml": cmFile("b") + "data:\n  v: " + strings.Repeat("x", 200) + "\n"},
+			appPath: "app",
+			opts:    Options{MaxTotalBytes: 100},
+			wantErr: "manifests exceed the size limit of 100 bytes at b.yaml",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
