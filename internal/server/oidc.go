@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-logr/logr"
 	"golang.org/x/oauth2"
 )
 
@@ -72,7 +73,7 @@ type oidcLogin struct {
 	seal   sealer
 	ttl    time.Duration
 	secure bool // cookies only over TLS: the redirect URL is https
-	log    func(err error, msg string)
+	log    logr.Logger
 
 	mu       sync.Mutex
 	provider *oidc.Provider
@@ -97,7 +98,7 @@ func newOIDCLogin(o OIDCOptions, seal sealer, ttl time.Duration) (*oidcLogin, er
 	if o.HTTPClient == nil {
 		o.HTTPClient = http.DefaultClient
 	}
-	return &oidcLogin{opts: o, claims: m, seal: seal, ttl: ttl, secure: u.Scheme == "https"}, nil
+	return &oidcLogin{opts: o, claims: m, seal: seal, ttl: ttl, secure: u.Scheme == "https", log: logr.Discard()}, nil
 }
 
 // origin is the scheme and host of the redirect URL: the UI's origin as
@@ -182,6 +183,7 @@ func (l *oidcLogin) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, c)
+	l.log.Info("signed in", "user", u.Name, "groups", u.Groups)
 	http.Redirect(w, r, "/"+st.Return, http.StatusFound)
 }
 
@@ -273,8 +275,10 @@ func (l *oidcLogin) addUserinfo(ctx context.Context, p *oidc.Provider, tok *oaut
 // fail answers a browser whose sign-in failed, in plain text with a way
 // back.
 func (l *oidcLogin) fail(w http.ResponseWriter, status int, err error) {
-	if status >= 500 && l.log != nil {
-		l.log(err, "oidc sign-in")
+	if status >= 500 {
+		l.log.Error(err, "oidc sign-in")
+	} else {
+		l.log.Info("sign-in refused", "reason", err.Error())
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeText(w, status, "flotilla: sign-in failed: "+err.Error()+"\n\nTry again: "+LoginPath)

@@ -157,7 +157,7 @@ func (s *Server) setUpOIDC(scheme *runtime.Scheme) error {
 	if err != nil {
 		return err
 	}
-	login.log = func(err error, msg string) { o.Log.Error(err, msg) }
+	login.log = o.Log
 	if s.im, err = newImpersonator(o.Config, scheme); err != nil {
 		return fmt.Errorf("impersonation: %w", err)
 	}
