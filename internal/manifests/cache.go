@@ -137,3 +137,65 @@ func (f *flight) do(key string, fn func() (string, error)) (string, error) {
 	close(c.done)
 	return c.val, c.err
 }
+
+// freshFlight lets concurrent callers of the same key share calls while
+// each still gets the answer of a call that started after it asked (what
+// a refresh needs: a push must not be answered by a request sent before
+// it). While a call runs, every new caller waits for the one next call,
+// which starts when the running one ends and serves them all: a flood of
+// refreshes costs two calls, not one per refresh.
+type freshFlight struct {
+	mu      sync.Mutex
+	running map[string]*freshCall
+	next    map[string]*freshCall
+}
+
+type freshCall struct {
+	start chan struct{} // closed when the call may start
+	done  chan struct{}
+	val   string
+	err   error
+}
+
+func (f *freshFlight) do(key string, fn func() (string, error)) (string, error) {
+	f.mu.Lock()
+	if f.running == nil {
+		f.running, f.next = map[string]*freshCall{}, map[string]*freshCall{}
+	}
+	if f.running[key] == nil {
+		c := &freshCall{done: make(chan struct{})}
+		f.running[key] = c
+		f.mu.Unlock()
+		f.run(key, c, fn)
+		return c.val, c.err
+	}
+	c, queued := f.next[key]
+	if !queued {
+		c = &freshCall{start: make(chan struct{}), done: make(chan struct{})}
+		f.next[key] = c
+	}
+	f.mu.Unlock()
+	if queued {
+		<-c.done
+		return c.val, c.err
+	}
+	<-c.start // the running call hands over when it ends
+	f.run(key, c, fn)
+	return c.val, c.err
+}
+
+// run makes call c and hands the key over to the next call, if one is
+// waiting.
+func (f *freshFlight) run(key string, c *freshCall, fn func() (string, error)) {
+	c.val, c.err = fn()
+	f.mu.Lock()
+	if next := f.next[key]; next != nil {
+		delete(f.next, key)
+		f.running[key] = next
+		close(next.start)
+	} else {
+		delete(f.running, key)
+	}
+	f.mu.Unlock()
+	close(c.done)
+}

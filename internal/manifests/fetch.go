@@ -137,8 +137,9 @@ func (g *Generator) credentials(ctx context.Context, repoURL string) (*source.Re
 
 // resolve returns the commit of a git source, reusing a resolution younger
 // than maxAge (none when 0). Apps that resolve the same revision at the
-// same time share one request to the repository, unless maxAge is 0 (a
-// refresh wants an answer newer than its own asking).
+// same time share one request to the repository; with maxAge 0 (a
+// refresh, which wants an answer newer than its own asking) they share
+// the next request that starts after they asked.
 func (g *Generator) resolve(ctx context.Context, url, revision string, creds *source.RepoCreds, maxAge time.Duration) (string, error) {
 	key := revisionKey(url, revision)
 	if maxAge > 0 {
@@ -155,7 +156,7 @@ func (g *Generator) resolve(ctx context.Context, url, revision string, creds *so
 		return sha, err
 	}
 	if maxAge == 0 {
-		return ask()
+		return g.caches().fresh.do(key, ask)
 	}
 	return g.caches().inflight.do(key, ask)
 }

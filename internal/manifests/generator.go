@@ -60,6 +60,7 @@ type Generator struct {
 type caches struct {
 	revisions revisionCache
 	inflight  flight
+	fresh     freshFlight
 	rendered  renderCache
 	// contained remembers whether a checked-out directory is
 	// self-contained (see selfContained); checkouts never change.
