@@ -110,7 +110,7 @@ func waitCrashSynced(t *testing.T, c client.Client, appNS, sha string, rev int) 
 		app = getAppIn(t, c, appNS, "crash")
 		op := app.Status.OperationState
 		return op != nil && op.Phase == v1alpha1.OperationSucceeded && op.SyncResult != nil && op.SyncResult.Revision == sha &&
-			app.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && app.Status.Health.Status == v1alpha1.HealthStatusHealthy,
+				app.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && app.Status.Health.Status == v1alpha1.HealthStatusHealthy,
 			fmt.Sprintf("revision %d: %s", rev, describe(app))
 	})
 	return app
