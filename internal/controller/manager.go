@@ -7,6 +7,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -80,6 +81,13 @@ type Options struct {
 	// run several replicas): controller names are then not checked for
 	// uniqueness.
 	Embedded bool
+	// Namespaced, when not empty, is a namespaced install's namespaces:
+	// the controller watches and writes only there (and the Argo CD kinds
+	// in Namespace), on its own cluster, and refuses apps that need more
+	// (see namespaceScope). Its RBAC needs no cluster-wide rights.
+	Namespaced []string
+	// Logger is the manager's logger (default controller-runtime's).
+	Logger logr.Logger
 }
 
 // Scheme knows the built-in kinds and the Argo CD kinds.
@@ -117,11 +125,22 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if opts.Sharding && opts.ShardIdentity == "" {
 		opts.ShardIdentity = opts.identity()
 	}
+	scope, err := newNamespaceScope(opts.Namespace, opts.Namespaced)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logger.GetSink() == nil {
+		opts.Logger = ctrl.Log
+	}
+	// Nothing reads managedFields from the caches (diffs GET the live
+	// object): dropping them keeps a fleet's informers small.
+	cacheOpts := cache.Options{ByObject: cachedObjects(opts), DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultWatchErrorHandler: logWatchErrors(opts.Logger)}
+	scope.restrictCache(&cacheOpts, opts.AppNamespaces)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme,
-		// Nothing reads managedFields from the caches (diffs GET the live
-		// object): dropping them keeps a fleet's informers small.
-		Cache:                   cache.Options{ByObject: cachedObjects(opts), DefaultTransform: cache.TransformStripManagedFields()},
+		Scheme:                  scheme,
+		Logger:                  opts.Logger,
+		Cache:                   cacheOpts,
 		LeaderElection:          opts.LeaderElection && !opts.sharded(),
 		Controller:              config.Controller{SkipNameValidation: &opts.Embedded},
 		LeaderElectionID:        "flotilla-controller",
@@ -161,9 +180,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		ErrorBackoffMax: opts.ErrorBackoffMax,
 		KubeVersion:     ServerVersion(cfg),
 		Events:          mgr.GetEventRecorderFor(eventSource(opts)),
+		scope:           scope,
 	}
-	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload,
-		classes: health.ClusterStorageClasses(mgr.GetClient(), mgr.GetAPIReader())}
+	r.checks = &healthChecks{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
+	if scope == nil {
+		// StorageClasses are cluster-scoped: a namespaced install may not
+		// read them, and judges Pending claims without (Progressing).
+		r.checks.classes = health.ClusterStorageClasses(mgr.GetClient(), mgr.GetAPIReader())
+	}
 	r.trackings = &trackingSettings{reader: mgr.GetAPIReader(), namespace: opts.Namespace, ttl: opts.HealthChecksReload}
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
@@ -252,9 +276,10 @@ func cachedObjects(opts Options) map[client.Object]cache.ByObject {
 func argoSecrets(mgr ctrl.Manager, namespace string) (cache.Cache, error) {
 	c, err := cache.New(mgr.GetConfig(), cache.Options{
 		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient(),
-		DefaultNamespaces:    map[string]cache.Config{namespace: {}},
-		DefaultLabelSelector: labels.SelectorFromSet(nil).Add(secretTypeExists()),
-		DefaultTransform:     cache.TransformStripManagedFields(),
+		DefaultNamespaces:        map[string]cache.Config{namespace: {}},
+		DefaultLabelSelector:     labels.SelectorFromSet(nil).Add(secretTypeExists()),
+		DefaultTransform:         cache.TransformStripManagedFields(),
+		DefaultWatchErrorHandler: logWatchErrors(mgr.GetLogger()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create secret cache: %w", err)

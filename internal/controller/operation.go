@@ -273,6 +273,11 @@ func (r *Reconciler) dryRunSync(ctx context.Context, desired []*unstructured.Uns
 // ensureNamespace creates the destination namespace (CreateNamespace=true)
 // with the managed namespace metadata. It is not tracked, so never pruned.
 func (r *Reconciler) ensureNamespace(ctx context.Context, app *v1alpha1.Application) error {
+	if r.scope != nil {
+		// a namespaced install created its namespaces, may not read
+		// Namespaces, and refused apps that ask for another (checkApp)
+		return nil
+	}
 	ns := &unstructured.Unstructured{}
 	ns.SetAPIVersion("v1")
 	ns.SetKind("Namespace")

@@ -56,6 +56,9 @@ func (r *Reconciler) checkProject(ctx context.Context, app *v1alpha1.Application
 	if err := project.CheckApp(p, r.withResolvedDestination(app)); err != nil {
 		return nil, invalidSpecError{err}
 	}
+	if err := r.scope.checkApp(app, r.dest); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -72,8 +75,11 @@ func (r *Reconciler) withResolvedDestination(app *v1alpha1.Application) *v1alpha
 }
 
 // checkClusterScope refuses objects outside the namespaces a cluster
-// Secret restricts its cluster to.
+// Secret, or a namespaced install, restricts the controller to.
 func (r *Reconciler) checkClusterScope(objs []*unstructured.Unstructured) error {
+	if err := r.scope.checkObjects(objs); err != nil {
+		return err
+	}
 	if r.dest == nil {
 		return nil
 	}

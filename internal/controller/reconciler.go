@@ -100,6 +100,8 @@ type Reconciler struct {
 	destErr error
 	// reach probes a remote destination before it is compared.
 	reach *reachability
+	// scope is a namespaced install's reach; nil: everything.
+	scope *namespaceScope
 }
 
 // Reconcile implements reconcile.Reconciler.
