@@ -30,7 +30,11 @@ writes sync and health status back, as Argo CD's application controller does.`,
 
   # also Applications in the team-* namespaces (their projects must list
   # them in sourceNamespaces), split among every replica run so
-  flotilla controller --application-namespaces 'team-*' --sharding`,
+  flotilla controller --application-namespaces 'team-*' --sharding
+
+  # a namespaced install (flotilla bootstrap --namespaced): watch and write
+  # only in team-a and team-b, refusing apps that need more
+  flotilla controller -n gitops --namespaced team-a,team-b`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctrl.SetLogger(zap.New(zap.UseDevMode(development), zap.WriteTo(opts.err)))
@@ -47,6 +51,9 @@ writes sync and health status back, as Argo CD's application controller does.`,
 				return err
 			}
 			fmt.Fprintf(opts.err, "flotilla controller: reconciling Applications in namespace %s\n", strings.Join(append([]string{c.Namespace}, c.AppNamespaces...), ", "))
+			if len(c.Namespaced) > 0 {
+				fmt.Fprintf(opts.err, "flotilla controller: namespaced: managing namespaces %s only\n", strings.Join(c.Namespaced, ", "))
+			}
 			if err := mgr.Start(cmd.Context()); err != nil {
 				return fmt.Errorf("controller: %w", err)
 			}
@@ -70,6 +77,7 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.StringVar(&c.ShardIdentity, "shard-identity", "", "this replica's name among the shards (default: host name and a random suffix)")
 	f.IntVar(&c.ShardCount, "shard-count", 0, "fix the number of shards instead of finding the replicas (with --shard-index)")
 	f.IntVar(&c.ShardIndex, "shard-index", 0, "this replica's shard, 0..shard-count-1 (with --shard-count)")
+	f.StringSliceVar(&c.Namespaced, "namespaced", nil, "a namespaced install: watch and write only in these namespaces (and Applications, ApplicationSets and AppProjects in -n), on this cluster; apps that need more get an InvalidSpecError")
 	return cmd
 }
 
