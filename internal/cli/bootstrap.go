@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,6 +14,7 @@ import (
 
 type bootstrapOptions struct {
 	file, repo, path, revision, name, image string
+	namespaced                              []string
 }
 
 func newBootstrapCmd(opts *options) *cobra.Command {
@@ -23,12 +25,25 @@ func newBootstrapCmd(opts *options) *cobra.Command {
 		Long: `Install the Argo CD CRDs, the controller's RBAC and Deployment (the manifests of
 config/install.yaml, generated from the code), then apply the root Application
 of an app-of-apps, given as a file or by --repo/--path/--revision. Running it
-again changes nothing that is already in place.`,
+again changes nothing that is already in place.
+
+By default the controller may touch everything, as Argo CD's may: an
+app-of-apps can hold any kind. With --namespaced it gets no ClusterRole: it
+may write every namespaced kind in the listed namespaces (created if
+missing) and only Applications, ApplicationSets and AppProjects in its own
+(-n), and it refuses, with an InvalidSpecError, an app that needs more
+(another namespace or cluster, a cluster-scoped object, CreateNamespace
+for another namespace). Whoever runs bootstrap still needs the rights to
+install the CRDs, the namespaces and the RBAC.`,
 		Example: `  # install and point at the root of an app-of-apps repository
   flotilla bootstrap --repo https://github.com/acme/gitops --path apps --revision main
 
   # install and apply an existing root Application manifest
-  flotilla bootstrap -f bootstrap/app-of-apps.yaml`,
+  flotilla bootstrap -f bootstrap/app-of-apps.yaml
+
+  # a namespaced install: the controller in gitops may manage team-a and
+  # team-b only
+  flotilla bootstrap -n gitops --namespaced team-a,team-b --repo https://github.com/acme/gitops --path apps`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBootstrap(cmd, opts, bo)
@@ -41,6 +56,7 @@ again changes nothing that is already in place.`,
 	f.StringVar(&bo.revision, "revision", "HEAD", "branch, tag or commit of --repo")
 	f.StringVar(&bo.name, "name", "root", "name of the root Application made from --repo")
 	f.StringVar(&bo.image, "image", "", "controller image (default ghcr.io/flotilla-dev/flotilla:latest)")
+	f.StringSliceVar(&bo.namespaced, "namespaced", nil, "a namespaced install: no ClusterRole, the controller may write only in these namespaces")
 	return cmd
 }
 
@@ -53,6 +69,10 @@ func runBootstrap(cmd *cobra.Command, opts *options, bo bootstrapOptions) error 
 	if err != nil {
 		return err
 	}
+	objs, err := install.Manifests(install.Options{Namespace: ns, Image: bo.image, Namespaced: bo.namespaced})
+	if err != nil {
+		return err
+	}
 	cfg, err := opts.restConfig()
 	if err != nil {
 		return err
@@ -61,14 +81,14 @@ func runBootstrap(cmd *cobra.Command, opts *options, bo bootstrapOptions) error 
 	if err != nil {
 		return err
 	}
-	objs, err := install.Manifests(install.Options{Namespace: ns, Image: bo.image})
-	if err != nil {
-		return err
-	}
 	if err := install.Apply(cmd.Context(), c, objs); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.out, "installed flotilla in namespace %s (%d objects)\n", ns, len(objs))
+	if len(bo.namespaced) > 0 {
+		fmt.Fprintf(opts.out, "installed flotilla in namespace %s, managing namespaces %s only (%d objects)\n", ns, strings.Join(bo.namespaced, ", "), len(objs))
+	} else {
+		fmt.Fprintf(opts.out, "installed flotilla in namespace %s (%d objects)\n", ns, len(objs))
+	}
 	for _, app := range root {
 		if _, err := c.Apply(cmd.Context(), app); err != nil {
 			return fmt.Errorf("apply root application %s: %w", app.GetName(), err)
