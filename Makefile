@@ -9,7 +9,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X flotilla.dev/flotilla/internal/cli.version=$(VERSION)
 TEST_FLAGS ?= -race -count=1 -timeout 40m
 
-.PHONY: all build deps controlplane demo demo-check bench-fleet test test-short lint generate
+.PHONY: all build deps controlplane demo demo-check bench-fleet test test-short fuzz lint generate
 
 all: build
 
@@ -39,6 +39,10 @@ test: controlplane
 # Pure unit tests only (no control plane).
 test-short:
 	$(GO) test -short -count=1 ./...
+
+# Every fuzz target for FUZZTIME each (default 15s; docs/fuzzing.md).
+fuzz:
+	GO=$(GO) bash hack/fuzz.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
