@@ -71,9 +71,11 @@ func (s *namespaceScope) refuse(problems []string) error {
 }
 
 // checkApp refuses an app whose destination is another cluster or a
-// namespace outside the scope, or whose sync would create or label a
-// Namespace (cluster-scoped) it may not. dest is the app's resolved
-// destination cluster (nil: unknown, the own cluster).
+// namespace outside the scope, whose sync would create or label a
+// Namespace (cluster-scoped) it may not, or whose status lists objects
+// outside the scope from before (an app synced by a full install), which
+// it could neither read nor prune. dest is the app's resolved destination
+// cluster (nil: unknown, the own cluster).
 func (s *namespaceScope) checkApp(app *v1alpha1.Application, dest *cluster.Cluster) error {
 	if s == nil {
 		return nil
@@ -96,6 +98,18 @@ func (s *namespaceScope) checkApp(app *v1alpha1.Application, dest *cluster.Clust
 	}
 	if managedMetadata && syncOpts.HasOption("CreateNamespace=true") {
 		problems = append(problems, fmt.Sprintf("managedNamespaceMetadata would write Namespace %s, which is cluster-scoped", ns))
+	}
+	// what it managed before (under a full install) it would have to
+	// read and prune
+	for _, res := range app.Status.Resources {
+		gk := schema.GroupKind{Group: res.Group, Kind: res.Kind}
+		switch {
+		case res.Hook:
+		case res.Namespace == "":
+			problems = append(problems, fmt.Sprintf("it managed %s %s before, which is cluster-scoped", res.Kind, res.Name))
+		case !s.lists(res.Namespace) && (res.Namespace != s.own || !slices.Contains(argoKinds, gk)):
+			problems = append(problems, fmt.Sprintf("it managed %s %s in namespace %s before", res.Kind, res.Name, res.Namespace))
+		}
 	}
 	if len(problems) > 0 {
 		return s.refuse(problems)

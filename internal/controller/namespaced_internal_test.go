@@ -20,11 +20,12 @@ func TestNamespaceScopeChecksApp(t *testing.T) {
 	inCluster := &cluster.Cluster{Name: "in-cluster", Server: cluster.InClusterServer}
 	remote := &cluster.Cluster{Name: "prod", Server: "https://prod.example.com"}
 	for _, tc := range []struct {
-		name     string
-		dest     v1alpha1.ApplicationDestination
-		cluster  *cluster.Cluster
-		policy   *v1alpha1.SyncPolicy
-		problems []string // "" for none
+		name      string
+		dest      v1alpha1.ApplicationDestination
+		cluster   *cluster.Cluster
+		policy    *v1alpha1.SyncPolicy
+		resources []v1alpha1.ResourceStatus // status.resources
+		problems  []string                  // none: permitted
 	}{
 		{name: "listed namespace", dest: v1alpha1.ApplicationDestination{Namespace: "team-a"}, cluster: inCluster},
 		{name: "no namespace: the objects decide", dest: v1alpha1.ApplicationDestination{}},
@@ -42,9 +43,21 @@ func TestNamespaceScopeChecksApp(t *testing.T) {
 			problems: []string{"managedNamespaceMetadata would write Namespace team-a, which is cluster-scoped"}},
 		{name: "another cluster", dest: v1alpha1.ApplicationDestination{Namespace: "team-a"}, cluster: remote,
 			problems: []string{"destination cluster prod (https://prod.example.com) is not the controller's own cluster"}},
+		{name: "managed inside before", dest: v1alpha1.ApplicationDestination{Namespace: "team-a"}, resources: []v1alpha1.ResourceStatus{
+			{Version: "v1", Kind: "ConfigMap", Namespace: "team-b", Name: "cfg"},
+			{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application", Namespace: "gitops", Name: "child"},
+			{Group: "batch", Version: "v1", Kind: "Job", Namespace: "prod", Name: "migrate", Hook: true}}},
+		{name: "managed outside before", dest: v1alpha1.ApplicationDestination{Namespace: "team-a"}, resources: []v1alpha1.ResourceStatus{
+			{Version: "v1", Kind: "ConfigMap", Namespace: "team-a", Name: "cfg"},
+			{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", Name: "reader"},
+			{Version: "v1", Kind: "ConfigMap", Namespace: "prod", Name: "old"},
+			{Version: "v1", Kind: "ConfigMap", Namespace: "gitops", Name: "settings"}},
+			problems: []string{"it managed ClusterRole reader before, which is cluster-scoped",
+				"it managed ConfigMap old in namespace prod before", "it managed ConfigMap settings in namespace gitops before"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			app := &v1alpha1.Application{Spec: v1alpha1.ApplicationSpec{Destination: tc.dest, SyncPolicy: tc.policy}}
+			app := &v1alpha1.Application{Spec: v1alpha1.ApplicationSpec{Destination: tc.dest, SyncPolicy: tc.policy},
+				Status: v1alpha1.ApplicationStatus{Resources: tc.resources}}
 			err := scope.checkApp(app, tc.cluster)
 			checkRefusal(t, err, tc.problems)
 		})

@@ -27,14 +27,16 @@ import (
 
 // TestNamespacedInstall runs a controller as the ServiceAccount of a
 // namespaced install, with only the RBAC that install.Manifests makes for
-// it, on the control plane with RBAC enforced: an app into a listed
+// it, on the control plane with RBAC enforced. An app into a listed
 // namespace syncs and turns healthy, and so does an app-of-apps whose
-// child Application is in the controller's namespace; apps into another
-// namespace, with a
-// cluster-scoped object or asking CreateNamespace for another namespace
-// are refused with an InvalidSpecError and nothing of theirs is written;
-// and the controller never meets a forbidden request (every informer and
-// Event write goes through its logger, which the test reads).
+// child Application is in the controller's namespace. Apps into another
+// namespace, with a cluster-scoped object, asking CreateNamespace for
+// another namespace, or listing an object in another namespace from before
+// (a full install's sync) are refused with an InvalidSpecError, and
+// nothing of theirs is written. The Events of the syncs are written, and
+// no informer of the controller meets a forbidden list or watch (their
+// errors go to its logger, which the test reads, as do its reconcile
+// errors).
 func TestNamespacedInstall(t *testing.T) {
 	plane := kubetest.Plane(t)
 	scheme, err := controller.Scheme()
@@ -146,6 +148,9 @@ rules:
 	createAppIn(t, admin, own, directoryApp("stray", repo.URL(), "stray", outside, true))
 	createAppIn(t, admin, own, directoryApp("admin", repo.URL(), "admin", teamB, true))
 	createAppIn(t, admin, own, directoryApp("new-namespace", repo.URL(), "stray", never, true)+createNamespace)
+	// an app synced by a full install before, with an object outside
+	createAppIn(t, admin, own, directoryApp("legacy", repo.URL(), "stray", teamA, true)+
+		"status:\n  resources:\n  - {version: v1, kind: ConfigMap, namespace: "+outside+", name: old}\n")
 	createAppIn(t, admin, own, directoryApp("root", repo.URL(), "root", own, true))
 	t.Cleanup(func() { _ = admin.Delete(ctx, &v1alpha1.Application{ObjectMeta: objectMetaIn(own, "child")}) })
 
@@ -162,12 +167,27 @@ rules:
 			t.Errorf("ConfigMap of an allowed app: %v", err)
 		}
 	}
+	// the Events of its syncs were written (a rejected Event is only
+	// logged by client-go, not by the controller)
+	eventually(t, 30*time.Second, func() (bool, string) {
+		var events corev1.EventList
+		if err := admin.List(ctx, &events, client.InNamespace(own)); err != nil {
+			return false, err.Error()
+		}
+		for _, e := range events.Items {
+			if e.InvolvedObject.Name == "web" && e.Reason == "OperationCompleted" {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("no OperationCompleted Event of app web among %d Events", len(events.Items))
+	})
 
 	scope := fmt.Sprintf("the controller is installed for namespaces %s only", strings.Join(sorted(teamA, teamB), ", "))
 	for _, tc := range []struct{ app, says string }{
 		{app: "stray", says: "destination namespace " + outside + " is outside them: " + scope},
 		{app: "admin", says: "ClusterRole " + clusterRole + " is cluster-scoped: " + scope},
 		{app: "new-namespace", says: "CreateNamespace=true asks for namespace " + never + ", which it may not create: " + scope},
+		{app: "legacy", says: "it managed ConfigMap old in namespace " + outside + " before: " + scope},
 	} {
 		eventually(t, 30*time.Second, func() (bool, string) {
 			app := getAppIn(t, admin, own, tc.app)
@@ -184,12 +204,13 @@ rules:
 			{client.ObjectKey{Name: clusterRole}, &rbacv1.ClusterRole{}},
 			{client.ObjectKey{Namespace: teamB, Name: "admin-settings"}, &corev1.ConfigMap{}},
 			{client.ObjectKey{Name: never}, &corev1.Namespace{}},
+			{client.ObjectKey{Namespace: teamA, Name: "stray"}, &corev1.ConfigMap{}},
 		} {
 			if err := admin.Get(ctx, o.key, o.obj); !apierrors.IsNotFound(err) {
 				return true, fmt.Sprintf("%T %s of a refused app: %v", o.obj, o.key, err)
 			}
 		}
-		for _, name := range []string{"stray", "admin", "new-namespace"} {
+		for _, name := range []string{"stray", "admin", "new-namespace", "legacy"} {
 			if op := getAppIn(t, admin, own, name).Status.OperationState; op != nil {
 				return true, fmt.Sprintf("refused app %s started a sync: %s %s", name, op.Phase, op.Message)
 			}
