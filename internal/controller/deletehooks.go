@@ -114,6 +114,9 @@ func (r *Reconciler) deleteHooks(ctx context.Context, app *v1alpha1.Application,
 	if err := project.CheckObjects(proj, hooks); err != nil {
 		return nil, err
 	}
+	if err := r.checkClusterScope(hooks); err != nil {
+		return nil, err
+	}
 	for i, u := range hooks {
 		if u.GetName() == "" && u.GetGenerateName() != "" {
 			hooks[i] = u.DeepCopy()

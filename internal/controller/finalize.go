@@ -42,6 +42,9 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (c
 		// worse than waiting: say why and retry.
 		return r.deletionHeld(ctx, app, "cannot delete the resources: "+r.destErr.Error(), errorRequeue)
 	}
+	if err := r.scope.checkDeletion(app, r.dest); err != nil {
+		return r.deletionHeld(ctx, app, "cannot delete the resources: "+err.Error(), errorRequeue)
+	}
 	if hasFinalizer(app, PreDeleteFinalizer) {
 		return r.deleteHookStage(ctx, app, PreDeleteFinalizer, r.runDeleteHooks, flsync.PreDelete)
 	}

@@ -101,6 +101,17 @@ func (s *namespaceScope) checkApp(app *v1alpha1.Application, dest *cluster.Clust
 	}
 	// what it managed before (under a full install) it would have to
 	// read and prune
+	problems = append(problems, s.resourcesOutside(app)...)
+	if len(problems) > 0 {
+		return s.refuse(problems)
+	}
+	return nil
+}
+
+// resourcesOutside names the objects of app's status.resources outside
+// the scope.
+func (s *namespaceScope) resourcesOutside(app *v1alpha1.Application) []string {
+	var problems []string
 	for _, res := range app.Status.Resources {
 		gk := schema.GroupKind{Group: res.Group, Kind: res.Kind}
 		switch {
@@ -110,6 +121,20 @@ func (s *namespaceScope) checkApp(app *v1alpha1.Application, dest *cluster.Clust
 		case !s.lists(res.Namespace) && (res.Namespace != s.own || !slices.Contains(argoKinds, gk)):
 			problems = append(problems, fmt.Sprintf("it managed %s %s in namespace %s before", res.Kind, res.Name, res.Namespace))
 		}
+	}
+	return problems
+}
+
+// checkDeletion refuses to cascade the deletion of app to objects the
+// scope does not reach: outside its namespaces, or on another cluster.
+// An app with no resources has nothing to cascade to.
+func (s *namespaceScope) checkDeletion(app *v1alpha1.Application, dest *cluster.Cluster) error {
+	if s == nil || len(app.Status.Resources) == 0 {
+		return nil
+	}
+	problems := s.resourcesOutside(app)
+	if dest != nil && !dest.IsInCluster() {
+		problems = append(problems, fmt.Sprintf("its resources are on cluster %s, not the controller's own", dest))
 	}
 	if len(problems) > 0 {
 		return s.refuse(problems)

@@ -160,3 +160,31 @@ func checkRefusal(t *testing.T, err error, problems []string) {
 		t.Errorf("%q does not end with %q", msg, scopeSuffix)
 	}
 }
+
+func TestNamespaceScopeChecksDeletion(t *testing.T) {
+	scope, err := newNamespaceScope("gitops", []string{"team-a", "team-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := []v1alpha1.ResourceStatus{{Version: "v1", Kind: "ConfigMap", Namespace: "team-a", Name: "cfg"}}
+	remote := &cluster.Cluster{Name: "prod", Server: "https://prod.example.com"}
+	for _, tc := range []struct {
+		name      string
+		resources []v1alpha1.ResourceStatus
+		cluster   *cluster.Cluster
+		problems  []string
+	}{
+		{name: "its own objects", resources: inside},
+		{name: "nothing to delete, even elsewhere", cluster: remote},
+		{name: "objects on another cluster", resources: inside, cluster: remote,
+			problems: []string{"its resources are on cluster prod (https://prod.example.com), not the controller's own"}},
+		{name: "an object outside", resources: append(inside, v1alpha1.ResourceStatus{Version: "v1", Kind: "ConfigMap", Namespace: "prod", Name: "old"}),
+			problems: []string{"it managed ConfigMap old in namespace prod before"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := &v1alpha1.Application{Spec: v1alpha1.ApplicationSpec{Destination: v1alpha1.ApplicationDestination{Namespace: "prod"}},
+				Status: v1alpha1.ApplicationStatus{Resources: tc.resources}}
+			checkRefusal(t, scope.checkDeletion(app, tc.cluster), tc.problems)
+		})
+	}
+}

@@ -33,10 +33,10 @@ import (
 // namespace, with a cluster-scoped object, asking CreateNamespace for
 // another namespace, or listing an object in another namespace from before
 // (a full install's sync) are refused with an InvalidSpecError, and
-// nothing of theirs is written. The Events of the syncs are written, and
-// no informer of the controller meets a forbidden list or watch (their
-// errors go to its logger, which the test reads, as do its reconcile
-// errors).
+// nothing of theirs is written; the deletion of the last is held rather
+// than cascaded outside. The Events of the syncs are written, and no
+// informer of the controller meets a forbidden list or watch (their errors
+// go to its logger, which the test reads, as do its reconcile errors).
 func TestNamespacedInstall(t *testing.T) {
 	plane := kubetest.Plane(t)
 	scheme, err := controller.Scheme()
@@ -148,8 +148,10 @@ rules:
 	createAppIn(t, admin, own, directoryApp("stray", repo.URL(), "stray", outside, true))
 	createAppIn(t, admin, own, directoryApp("admin", repo.URL(), "admin", teamB, true))
 	createAppIn(t, admin, own, directoryApp("new-namespace", repo.URL(), "stray", never, true)+createNamespace)
-	// an app synced by a full install before, with an object outside
-	createAppIn(t, admin, own, directoryApp("legacy", repo.URL(), "stray", teamA, true)+
+	// an app synced by a full install before, with an object outside,
+	// which its deletion would cascade to
+	legacy := createAppIn(t, admin, own, strings.Replace(directoryApp("legacy", repo.URL(), "stray", teamA, true),
+		"metadata:\n", "metadata:\n  finalizers: ["+controller.ResourcesFinalizer+"]\n", 1)+
 		"status:\n  resources:\n  - {version: v1, kind: ConfigMap, namespace: "+outside+", name: old}\n")
 	createAppIn(t, admin, own, directoryApp("root", repo.URL(), "root", own, true))
 	t.Cleanup(func() { _ = admin.Delete(ctx, &v1alpha1.Application{ObjectMeta: objectMetaIn(own, "child")}) })
@@ -217,6 +219,20 @@ rules:
 		}
 		return false, ""
 	})
+
+	// its deletion is held, not cascaded outside
+	if err := admin.Delete(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() (bool, string) {
+		app := getAppIn(t, admin, own, "legacy")
+		msg := condition(app, v1alpha1.ApplicationConditionDeletionError)
+		return strings.Contains(msg, "cannot delete the resources: it managed ConfigMap old in namespace "+outside+" before: "+scope), describe(app)
+	})
+	unblock := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"finalizers":null}}`))
+	if err := admin.Patch(ctx, legacy, unblock); err != nil {
+		t.Fatal(err)
+	}
 
 	if !logs.contain("sync started") {
 		t.Fatalf("the controller's logs do not reach the test (no \"sync started\"):\n%s", logs)
