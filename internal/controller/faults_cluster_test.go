@@ -6,18 +6,20 @@ import (
 	"testing"
 	"time"
 
+	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/faulttest"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
 
-// A remote cluster that becomes unreachable while the local one works:
-// the app deploying there names the cluster (although nothing changed in
-// git and its informers' cache still answers), backs off, leaves the
-// cluster alone, and once the cluster answers again applies the commit
-// made meanwhile on its own; the app deploying locally keeps syncing. The "remote" cluster is the shared
-// control plane reached through a TCP proxy under another server URL, so
-// cutting the proxy cuts exactly the controller's connection to it.
+// A remote cluster that becomes unreachable in the middle of a sync while
+// the local one works: the app deploying there names the cluster, backs
+// off, leaves the cluster alone and keeps its sync running (not failed);
+// once the cluster answers again the sync finishes as the same operation
+// and the commit made meanwhile is applied, on its own. The app deploying
+// locally keeps syncing. The "remote" cluster is the shared control plane
+// reached through a TCP proxy under another server URL, so cutting the
+// proxy cuts exactly the controller's connection to it.
 func TestFaultRemoteClusterUnreachable(t *testing.T) {
 	plane := kubetest.Plane(t)
 	e := startFaultController(t, plane.RESTConfig(), nil)
@@ -33,17 +35,29 @@ func TestFaultRemoteClusterUnreachable(t *testing.T) {
 	}
 
 	repo := gittest.NewServer(t).NewRepo(t, "apps")
-	repo.Commit(t, map[string]string{"remote/cm.yaml": configMap("remote", "before"), "local/cm.yaml": configMap("local", "before")}, "apps")
+	repo.Commit(t, map[string]string{
+		"remote/cm.yaml":   configMap("remote", "before"),
+		"remote/held.yaml": wave(gatedDeployment("held", "faults-remote", ""), "1"),
+		"local/cm.yaml":    configMap("local", "before"),
+	}, "apps")
 	e.createApp(t, strings.Replace(directoryApp("remote", repo.URL(), "remote", remoteNS, false),
 		"server: https://kubernetes.default.svc", "name: edge", 1))
 	e.createApp(t, directoryApp("local", repo.URL(), "local", localNS, false))
-	e.waitSynced(t, "remote", "", 60*time.Second)
 	e.waitSynced(t, "local", "", 60*time.Second)
+	waiting := "waiting for healthy state of apps/Deployment " + remoteNS + "/held"
+	before := e.waitApp(t, "remote", 60*time.Second, func(app *v1alpha1.Application) bool {
+		op := app.Status.OperationState
+		return op != nil && op.Phase == v1alpha1.OperationRunning && strings.Contains(op.Message, waiting)
+	}).Status.OperationState
 
 	// Nothing changes in git: the app must notice the cluster is gone
 	// although its informers still answer from their cache.
 	proxy.Set(faulttest.Down)
-	e.watchRetries(t, "remote", 4, 60*time.Second, "cluster edge ("+remoteCfg.Host+") is unreachable")
+	e.watchRetries(t, "remote", 4, 60*time.Second, "cluster edge ("+remoteCfg.Host+")")
+	app := e.app(t, "remote")
+	if op := app.Status.OperationState; op.Phase != v1alpha1.OperationRunning || !op.StartedAt.Equal(&before.StartedAt) {
+		t.Fatalf("the sync running when the cluster went away did not wait for it: %s", describe(app))
+	}
 	outage := repo.Commit(t, map[string]string{"remote/cm.yaml": configMap("remote", "during"), "local/cm.yaml": configMap("local", "during")}, "during the outage")
 	e.waitSynced(t, "local", outage, 30*time.Second)
 	if v := configMapValue(t, kc, remoteNS, "remote"); v != "before" {
@@ -51,8 +65,17 @@ func TestFaultRemoteClusterUnreachable(t *testing.T) {
 	}
 
 	proxy.Set(faulttest.Pass)
-	e.waitSynced(t, "remote", outage, 30*time.Second)
+	openGate(t, kc, "faults-remote")
+	e.waitSynced(t, "remote", outage, 60*time.Second)
 	if v := configMapValue(t, kc, remoteNS, "remote"); v != "during" {
 		t.Errorf("after recovery the remote ConfigMap holds %q, want the commit of the outage", v)
+	}
+	app = e.app(t, "remote")
+	finished := false
+	for _, h := range app.Status.History {
+		finished = finished || (h.DeployStartedAt != nil && h.DeployStartedAt.Equal(&before.StartedAt))
+	}
+	if !finished {
+		t.Errorf("the sync running when the cluster went away never finished: %s", describe(app))
 	}
 }
