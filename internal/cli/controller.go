@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"flotilla.dev/flotilla/internal/controller"
+	"flotilla.dev/flotilla/internal/manifests"
 )
 
 func newControllerCmd(opts *options) *cobra.Command {
@@ -64,6 +65,9 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.StringVar(&c.CacheDir, "cache-dir", "", "where fetched repositories are kept (default: $XDG_CACHE_HOME/flotilla or ~/.cache/flotilla)")
 	f.DurationVar(&c.PollInterval, "poll-interval", controller.DefaultPollInterval, "how often git sources are polled for new commits")
 	f.DurationVar(&c.SelfHealBackoff, "self-heal-backoff", controller.DefaultSelfHealBackoff, "least time between two self-heal syncs of one app")
+	f.DurationVar(&c.FetchTimeout, "fetch-timeout", manifests.DefaultFetchTimeout, "how long one fetch of a source (git, chart repository, OCI registry) may take")
+	f.DurationVar(&c.ErrorBackoff, "error-backoff", controller.DefaultErrorBackoff, "first wait before an app whose comparison failed is tried again; doubled per failure in a row")
+	f.DurationVar(&c.ErrorBackoffMax, "error-backoff-max", controller.DefaultErrorBackoffMax, "longest wait between attempts of an app whose comparison keeps failing")
 	f.IntVar(&c.Workers, "workers", 4, "Applications reconciled in parallel")
 	f.BoolVar(&c.LeaderElection, "leader-elect", true, "elect a leader so only one replica reconciles")
 	f.StringVar(&c.MetricsAddr, "metrics-addr", ":8080", `address of the Prometheus metrics endpoint ("0" disables)`)
