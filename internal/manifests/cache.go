@@ -48,6 +48,16 @@ func (c *revisionCache) put(key, sha string, asked time.Time) {
 	c.entries[key] = resolvedRevision{sha: sha, at: asked}
 }
 
+// forget drops key's resolution unless it is newer than a failed request
+// that started at asked.
+func (c *revisionCache) forget(key string, asked time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && !e.at.After(asked) {
+		delete(c.entries, key)
+	}
+}
+
 // renderCacheSize bounds the number of rendered results kept.
 const renderCacheSize = 4096
 

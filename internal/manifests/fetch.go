@@ -150,10 +150,15 @@ func (g *Generator) resolve(ctx context.Context, url, revision string, creds *so
 	ask := func() (string, error) {
 		asked := time.Now()
 		sha, err := g.Git.Resolve(ctx, url, revision, creds.GitAuth())
-		if err == nil {
-			g.caches().revisions.put(key, sha, asked)
+		if err != nil {
+			// A failed answer is news too: the reconciles that follow
+			// must not go back to an older resolution and report the
+			// app in sync (wrong credentials, a deleted branch).
+			g.caches().revisions.forget(key, asked)
+			return "", err
 		}
-		return sha, err
+		g.caches().revisions.put(key, sha, asked)
+		return sha, nil
 	}
 	if maxAge == 0 {
 		return g.caches().fresh.do(key, ask)

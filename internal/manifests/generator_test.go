@@ -213,6 +213,38 @@ spec:
 	}
 }
 
+// A refresh that fails (a wrong password, a branch deleted) is not undone
+// by the next render going back to the older resolution: that render asks
+// again and fails too, until the repository answers.
+func TestGenerateFailedRefreshForgetsTheOlderResolution(t *testing.T) {
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo(t, "gone")
+	repo.Commit(t, map[string]string{"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"}, "one")
+	repo.Branch(t, "release")
+	app := decodeApp(t, `
+metadata: {name: gone, namespace: argocd}
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: ns}
+  source: {repoURL: `+srv.URL("gone")+`, path: app, targetRevision: release}
+`)
+	gen := NewGenerator(t.TempDir())
+	gen.PollInterval = time.Hour
+	if _, err := gen.Generate(context.Background(), Request{App: app}); err != nil {
+		t.Fatal(err)
+	}
+	repo.Git(t, "push", "-q", "origin", ":refs/heads/release")
+	for _, req := range []Request{{App: app, Refresh: true}, {App: app}, {App: app}} {
+		if _, err := gen.Generate(context.Background(), req); err == nil || !strings.Contains(err.Error(), `revision "release" not found`) {
+			t.Fatalf("render (refresh %t) after the branch was deleted: error = %v, want revision not found", req.Refresh, err)
+		}
+	}
+	repo.Git(t, "push", "-q", "origin", "HEAD:refs/heads/release")
+	if _, err := gen.Generate(context.Background(), Request{App: app}); err != nil {
+		t.Fatalf("render once the branch is back: %v", err)
+	}
+}
+
 func TestGenerateRefEscapeRefused(t *testing.T) {
 	repo := gittest.NewLocalRepo(t)
 	repo.Commit(t, map[string]string{
