@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 
 	"flotilla.dev/flotilla/internal/controller/controllertest"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
+	"flotilla.dev/flotilla/internal/logbuffer"
 	"flotilla.dev/flotilla/internal/server"
 )
 
@@ -83,7 +82,7 @@ func TestServeEndToEnd(t *testing.T) {
 			addr := freeAddr(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var out lockedBuffer
+			var out logbuffer.Buffer
 			done := make(chan int, 1)
 			args := append([]string{"serve", "--kubeconfig", kubeconfig, "-n", appsNamespace, "--addr", addr, "--cache-dir", t.TempDir()}, tc.args...)
 			go func() { done <- Execute(ctx, args, &out, &out) }()
@@ -131,12 +130,12 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func waitReady(t *testing.T, url string, done <-chan int, out *lockedBuffer) {
+func waitReady(t *testing.T, url string, done <-chan int, out *logbuffer.Buffer) {
 	t.Helper()
 	waitReadyWith(t, http.DefaultClient, url, done, out)
 }
 
-func waitReadyWith(t *testing.T, hc *http.Client, url string, done <-chan int, out *lockedBuffer) {
+func waitReadyWith(t *testing.T, hc *http.Client, url string, done <-chan int, out *logbuffer.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -174,24 +173,6 @@ func httpGet(t *testing.T, url, token string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// lockedBuffer is an output both the command and its logger write to.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestServeTLSAndOIDC runs `flotilla serve` over HTTPS with a
 // self-signed certificate and sign-in through a real OIDC provider
 // (mockoidc), secret and session key from files: the certificate is the
@@ -215,7 +196,7 @@ func TestServeTLSAndOIDC(t *testing.T) {
 	base := "https://" + addr
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out lockedBuffer
+	var out logbuffer.Buffer
 	done := make(chan int, 1)
 	args := []string{"serve", "--kubeconfig", kubeconfig, "-n", appsNamespace, "--addr", addr, "--cache-dir", t.TempDir(),
 		"--tls-self-signed", "--oidc-issuer", idp.Issuer(), "--oidc-client-id", idp.ClientID,

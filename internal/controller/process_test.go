@@ -1,13 +1,13 @@
 package controller_test
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
+
+	"flotilla.dev/flotilla/internal/logbuffer"
 )
 
 // reexecEnv makes the test binary run the flotilla command line with the
@@ -17,25 +17,7 @@ const reexecEnv = "FLOTILLA_TEST_REEXEC"
 // controllerProcess is `flotilla controller` running as its own process.
 type controllerProcess struct {
 	cmd *exec.Cmd
-	log *lockedBuffer
-}
-
-// lockedBuffer collects a process's output while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log *logbuffer.Buffer
 }
 
 // startControllerProcess runs `flotilla controller` for the Applications
@@ -46,7 +28,7 @@ func startControllerProcess(t *testing.T, kubeconfig, ns string, env ...string) 
 		"--metrics-addr", "0", "--health-addr", "0", "--poll-interval", "1h", "--leader-elect=false"}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(append(os.Environ(), reexecEnv+"="+strings.Join(args, "\n")), env...)
-	log := &lockedBuffer{}
+	log := &logbuffer.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
