@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +20,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
-	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/cli"
 	"flotilla.dev/flotilla/internal/controller/controllertest"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
-	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/server"
+	"flotilla.dev/flotilla/internal/server/servertest"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
 
@@ -94,7 +91,7 @@ func TestNoSecretValueEscapes(t *testing.T) {
 	refresh(t, c, "leaky")
 	waitApp(t, c, "leaky", func(a *v1alpha1.Application) bool { return a.Status.Sync.Status == v1alpha1.SyncStatusCodeOutOfSync })
 
-	ts := startServer(t)
+	ts := servertest.Start(t, server.Options{Namespaces: []string{appsNS}, AnonymousRead: true})
 	outputs := map[string]string{"controller and server logs": logs.String()}
 	outputs["events"] = events(t, c, dest)
 	outputs["applications (status)"] = applications(t, c)
@@ -220,32 +217,6 @@ func controllerMetrics(t *testing.T) string {
 		}
 	}
 	return b.String()
-}
-
-func startServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	cfg := kubetest.Plane(t).RESTConfig()
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Config: cfg, Namespaces: []string{appsNS}, AnonymousRead: true,
-		Diff: appctl.DiffOptions{Generator: manifests.NewGenerator(t.TempDir()), Cluster: cluster}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(ctx) }()
-	ready, cancelReady := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelReady()
-	if err := srv.WaitReady(ready); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
-	return ts
 }
 
 func get(t *testing.T, url string) string {

@@ -15,66 +15,23 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
-	"flotilla.dev/flotilla/internal/appctl"
-	"flotilla.dev/flotilla/internal/apply"
-	"flotilla.dev/flotilla/internal/controlplane/kubetest"
-	"flotilla.dev/flotilla/internal/manifests"
 	"flotilla.dev/flotilla/internal/server"
+	"flotilla.dev/flotilla/internal/server/servertest"
 )
 
 // appNamespace is where the tests' Applications live, as in Argo CD.
 const appNamespace = "argocd"
 
-// startServer runs a Server on the shared plane behind an httptest
-// server, with diffs rendered into a temporary cache.
+// startServer runs a Server on the shared plane (servertest.Start).
 func startServer(t *testing.T, opts server.Options) *httptest.Server {
 	t.Helper()
-	return serveOn(t, httptest.NewUnstartedServer(nil), opts)
+	return servertest.Start(t, opts)
 }
 
-// serveOn is startServer on an unstarted httptest server, whose address
-// is known before the Server is made (for an OIDC redirect URL), with
-// the Server's handler wrapped by wrap.
+// serveOn is servertest.Serve.
 func serveOn(t *testing.T, ts *httptest.Server, opts server.Options, wrap ...func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	cfg := kubetest.Plane(t).RESTConfig()
-	opts.Config = cfg
-	if opts.Namespaces == nil {
-		opts.Namespaces = []string{appNamespace}
-	}
-	cluster, err := apply.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Diff = appctl.DiffOptions{Generator: manifests.NewGenerator(t.TempDir()), Cluster: cluster}
-	srv, err := server.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(ctx) }()
-	ready, cancelReady := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelReady()
-	if err := srv.WaitReady(ready); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	var h http.Handler = srv
-	for _, w := range wrap {
-		h = w(h)
-	}
-	ts.Config.Handler = h
-	ts.Start()
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server stopped: %v", err)
-		}
-	})
-	return ts
+	return servertest.Serve(t, ts, opts, wrap...)
 }
 
 // eventually polls cond until it reports done, failing the test with the
