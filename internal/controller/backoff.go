@@ -5,7 +5,10 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 )
@@ -81,4 +84,20 @@ func errorBackoff(base, maxWait time.Duration, attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, maxWait)
+}
+
+// failedReconcileLimiter spaces the retries of an Application whose
+// reconcile failed outright (its status could not be written: the API
+// server or etcd is down) as controller-runtime's default does, from 5ms
+// doubling, but at most maxWait (DefaultErrorBackoffMax when 0) instead of
+// about 16 minutes: after a long outage an app is retried soon, not as
+// long again later.
+func failedReconcileLimiter(maxWait time.Duration) workqueue.TypedRateLimiter[reconcile.Request] {
+	if maxWait <= 0 {
+		maxWait = DefaultErrorBackoffMax
+	}
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxWait),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }

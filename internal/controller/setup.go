@@ -40,7 +40,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 		Watches(&v1alpha1.Application{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(r.inWatchedNamespace())).
 		WatchesRawSource(source.Channel(r.nudge, &handler.TypedEnqueueRequestForObject[*v1alpha1.Application]{})).
 		WatchesRawSource(source.Channel(r.urgent, jumpQueue())).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1)}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers, 1), RateLimiter: failedReconcileLimiter(r.ErrorBackoffMax)}).
 		Named("application").
 		Build(r)
 	if err != nil {
