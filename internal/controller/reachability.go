@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,7 +35,7 @@ type reachability struct {
 }
 
 func newReachability(name, host string, client *http.Client) *reachability {
-	return &reachability{name: name, url: host + "/version", client: client}
+	return &reachability{name: name, url: strings.TrimSuffix(host, "/") + "/version", client: client}
 }
 
 // check returns why the cluster is unreachable, nil when it answers (or
