@@ -3,7 +3,7 @@ package diff
 import (
 	"sync"
 
-	"github.com/gobwas/glob"
+	"flotilla.dev/flotilla/internal/safeglob"
 )
 
 // maxCached bounds each compile cache; patterns come from Application specs,
@@ -40,12 +40,12 @@ func (c *compileCache[T]) get(key string, build func(string) (T, error)) (T, err
 }
 
 var (
-	globCache compileCache[glob.Glob]
+	globCache compileCache[safeglob.Glob]
 	jqCache   compileCache[*jqExpr]
 )
 
 // compileGlob compiles a group or kind pattern as Argo CD's glob.Match does
 // (gobwas/glob, no separators).
-func compileGlob(pattern string) (glob.Glob, error) {
-	return globCache.get(pattern, func(p string) (glob.Glob, error) { return glob.Compile(p) })
+func compileGlob(pattern string) (safeglob.Glob, error) {
+	return globCache.get(pattern, func(p string) (safeglob.Glob, error) { return safeglob.Compile(p) })
 }

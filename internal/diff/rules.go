@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gobwas/glob"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/safeglob"
 )
 
 // Rule is one spec.ignoreDifferences entry.
@@ -29,14 +29,11 @@ type Rule struct {
 
 // compiledRule is a Rule ready to be matched and applied.
 type compiledRule struct {
-	group, kind     glob.Glob
+	group, kind     safeglob.Glob
 	name, namespace string
 	pointers        [][]string
 	jq              []*jqExpr
 	managers        []string
-
-	// groupPattern and kindPattern are the patterns, for errors.
-	groupPattern, kindPattern string
 }
 
 // ruleSet is the compiled form of an Application's ignoreDifferences.
@@ -67,13 +64,11 @@ func compileRule(r Rule) (*compiledRule, error) {
 		return nil, fmt.Errorf("kind pattern: %w", err)
 	}
 	c := &compiledRule{
-		group:        group,
-		kind:         kind,
-		groupPattern: r.Group,
-		kindPattern:  r.Kind,
-		name:         r.Name,
-		namespace:    r.Namespace,
-		managers:     r.ManagedFieldsManagers,
+		group:     group,
+		kind:      kind,
+		name:      r.Name,
+		namespace: r.Namespace,
+		managers:  r.ManagedFieldsManagers,
 	}
 	for _, p := range r.JSONPointers {
 		tokens, err := parsePointer(p)
@@ -96,26 +91,22 @@ func compileRule(r Rule) (*compiledRule, error) {
 // normalizer decides: glob on group and kind, exact name and namespace.
 func (c *compiledRule) matches(obj *unstructured.Unstructured) (bool, error) {
 	gk := obj.GroupVersionKind().GroupKind()
-	if ok, err := globMatch(c.group, c.groupPattern, gk.Group); !ok || err != nil {
-		return false, err
+	if ok, err := c.group.Match(gk.Group); !ok || err != nil {
+		return false, ruleError(err)
 	}
-	if ok, err := globMatch(c.kind, c.kindPattern, gk.Kind); !ok || err != nil {
-		return false, err
+	if ok, err := c.kind.Match(gk.Kind); !ok || err != nil {
+		return false, ruleError(err)
 	}
 	return (c.name == "" || c.name == obj.GetName()) &&
 		(c.namespace == "" || c.namespace == obj.GetNamespace()), nil
 }
 
-// globMatch is g.Match(s) with a panic turned into an error: gobwas/glob
-// compiles some patterns that panic when matched ("{*,}{" against the core
-// group "", for one).
-func globMatch(g glob.Glob, pattern, s string) (ok bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("ignore rule pattern %q cannot match %q: %v", pattern, s, r)
-		}
-	}()
-	return g.Match(s), nil
+// ruleError names an ignore rule's pattern that cannot be matched.
+func ruleError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("ignore rule: %w", err)
 }
 
 // matching returns the rules that apply to obj, in order.

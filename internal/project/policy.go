@@ -5,10 +5,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gobwas/glob"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/safeglob"
 	"flotilla.dev/flotilla/internal/source"
 )
 
@@ -133,19 +133,22 @@ func matchNeg(pattern, s string) bool {
 	return match(pattern, s, 0)
 }
 
-// match is Argo CD's glob match; an invalid pattern matches only itself.
+// match is Argo CD's glob match; an invalid pattern, or one the glob
+// library cannot match (safeglob), matches only itself.
 func match(pattern, s string, sep rune) bool {
 	if pattern == s || pattern == "*" {
 		return true
 	}
-	var g glob.Glob
-	var err error
+	var seps []rune
 	if sep != 0 {
-		g, err = glob.Compile(pattern, sep)
-	} else {
-		g, err = glob.Compile(pattern)
+		seps = []rune{sep}
 	}
-	return err == nil && g.Match(s)
+	g, err := safeglob.Compile(pattern, seps...)
+	if err != nil {
+		return false
+	}
+	ok, err := g.Match(s) // a pattern that cannot be matched is as invalid
+	return err == nil && ok
 }
 
 // NamespacePermitted reports whether an Application in namespace appNS may

@@ -15,12 +15,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gobwas/glob"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/internal/object"
+	"flotilla.dev/flotilla/internal/safeglob"
 )
 
 // Options mirror an Application's `source.directory`.
@@ -148,29 +148,32 @@ func jsonnetToEvaluate(files []manifest) ([]string, error) {
 func isJsonnet(name string) bool { return strings.HasSuffix(name, ".jsonnet") }
 
 type matchers struct {
-	include, exclude glob.Glob
+	include, exclude *safeglob.Glob
 	opts             Options // for errors
 }
 
 func compileGlobs(opts Options) (matchers, error) {
 	m := matchers{opts: opts}
-	var err error
 	if opts.Include != "" {
-		if m.include, err = glob.Compile(opts.Include); err != nil {
+		g, err := safeglob.Compile(opts.Include)
+		if err != nil {
 			return m, fmt.Errorf("directory include %q: %w", opts.Include, err)
 		}
+		m.include = &g
 	}
 	if opts.Exclude != "" {
-		if m.exclude, err = glob.Compile(opts.Exclude); err != nil {
+		g, err := safeglob.Compile(opts.Exclude)
+		if err != nil {
 			return m, fmt.Errorf("directory exclude %q: %w", opts.Exclude, err)
 		}
+		m.exclude = &g
 	}
 	return m, nil
 }
 
 func (m matchers) selects(rel string) (bool, error) {
 	if m.exclude != nil {
-		excluded, err := safeMatch(m.exclude, rel)
+		excluded, err := m.exclude.Match(rel)
 		if err != nil {
 			return false, fmt.Errorf("directory exclude %q: %w", m.opts.Exclude, err)
 		}
@@ -181,23 +184,11 @@ func (m matchers) selects(rel string) (bool, error) {
 	if m.include == nil {
 		return true, nil
 	}
-	included, err := safeMatch(m.include, rel)
+	included, err := m.include.Match(rel)
 	if err != nil {
 		return false, fmt.Errorf("directory include %q: %w", m.opts.Include, err)
 	}
 	return included, nil
-}
-
-// safeMatch is g.Match(s) with a panic turned into an error: gobwas/glob
-// compiles some patterns that panic when matched ("*{*,}{" against any
-// non-empty path, for one).
-func safeMatch(g glob.Glob, s string) (ok bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot match %s: %v", s, r)
-		}
-	}()
-	return g.Match(s), nil
 }
 
 type manifest struct {
