@@ -29,7 +29,7 @@ import (
 
 // JsonnetLimits bound the evaluation of the .jsonnet files of one render.
 // It is a variable so that tests can shorten the time limit.
-var JsonnetLimits = Limits{Time: 90 * time.Second, Memory: 1 << 30, Stack: 256 << 20, Output: 256 << 20}
+var JsonnetLimits = Limits{Time: 90 * time.Second, Memory: 1 << 30, Stack: 128 << 20, Output: 256 << 20}
 
 // Limits bound a jsonnet evaluation. Memory is the child's resident set,
 // checked where /proc exists (Linux).
