@@ -18,7 +18,7 @@ func TestRenderJsonnetLimits(t *testing.T) {
 		fmt.Fprintf(&chain, "local x%d = x%d + 1;\n", i, i-1)
 	}
 	chain.WriteString(jsonnetCM(`"chain"`, `, data: {v: std.toString(x199999)}`))
-	stack := Limits{Time: time.Minute, Memory: 2 << 30, Stack: 64 << 20, Output: 1 << 20}
+	stack := Limits{Time: time.Minute, Memory: 2 << 30, Stack: 16 << 20, Output: 1 << 20}
 	short := Limits{Time: 2 * time.Second, Memory: 256 << 20, Stack: 64 << 20, Output: 1 << 20}
 	memory := Limits{Time: time.Minute, Memory: 256 << 20, Stack: 64 << 20, Output: 1 << 20}
 	tests := []struct {
@@ -31,19 +31,19 @@ func TestRenderJsonnetLimits(t *testing.T) {
 			name:    "tailstrict loop",
 			source:  "local spin(n) = if n < 0 then n else spin(n + 1) tailstrict;\n" + jsonnetCM(`"loop"`, `, data: {v: std.toString(spin(0))}`),
 			limits:  stack,
-			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 64 MiB stack allows",
+			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 16 MiB stack allows",
 		},
 		{
 			name:    "long chain of locals",
 			source:  chain.String(),
 			limits:  stack,
-			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 64 MiB stack allows",
+			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 16 MiB stack allows",
 		},
 		{
 			name:    "deeply nested literal",
-			source:  strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000),
+			source:  strings.Repeat("[", 200_000) + strings.Repeat("]", 200_000),
 			limits:  stack,
-			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 64 MiB stack allows",
+			wantErr: "app/main.jsonnet: evaluate jsonnet: recursion deeper than the 16 MiB stack allows",
 		},
 		{
 			name: "endless loop",
