@@ -2,10 +2,12 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,10 +16,16 @@ import (
 // cluster retrying together share one probe), and a probe waits at most
 // reachTimeout.
 const (
-	reachableFor   = 10 * time.Second
-	unreachableFor = time.Second
-	reachTimeout   = 5 * time.Second
+	defaultReachableFor = 10 * time.Second
+	unreachableFor      = time.Second
+	reachTimeout        = 5 * time.Second
 )
+
+// reachableFor is defaultReachableFor; tests lengthen it to reach the
+// comparison of a cluster that died after its last probe.
+var reachableFor atomic.Int64
+
+func init() { reachableFor.Store(int64(defaultReachableFor)) }
 
 // reachability tells whether a remote cluster answers. An Application on
 // a remote cluster is compared through metadata informers that go on
@@ -46,7 +54,7 @@ func (h *reachability) check(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	trust := reachableFor
+	trust := time.Duration(reachableFor.Load())
 	if h.err != nil {
 		trust = unreachableFor
 	}
@@ -74,4 +82,26 @@ func (h *reachability) probe(ctx context.Context) error {
 		return fmt.Errorf("cluster %s is unavailable: GET %s answered %s", h.name, h.url, resp.Status)
 	}
 	return nil
+}
+
+// clusterError is a comparison that failed reading (or handing over) the
+// live objects of the destination cluster: the cluster is in trouble, not
+// the app's sources, so a running sync waits for it, as it does for a
+// failed apply, instead of failing.
+type clusterError struct{ error }
+
+func (e clusterError) Unwrap() error { return e.error }
+
+func isClusterError(err error) bool {
+	var e clusterError
+	return errors.As(err, &e)
+}
+
+// clusterFailed marks err as the destination cluster's, naming a remote
+// cluster as its Secret does.
+func (r *Reconciler) clusterFailed(err error) error {
+	if r.dest != nil && !r.dest.IsInCluster() {
+		err = fmt.Errorf("cluster %s: %w", r.dest, err)
+	}
+	return clusterError{err}
 }

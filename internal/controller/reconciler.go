@@ -229,7 +229,12 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 	if err != nil {
 		logger.Info("comparison failed", "app", app.Name, "error", err.Error())
 		wait := r.comparisonFailed(app, err)
-		if running != nil {
+		switch {
+		case running != nil && isClusterError(err):
+			// the cluster failed, not the sources: the sync waits, as
+			// it does for a failed apply
+			running.Message = "retrying after an error: " + err.Error()
+		case running != nil:
 			r.finishOperation(app, flsync.Outcome{State: flsync.Failed, Message: "render: " + err.Error()})
 		}
 		return ctrl.Result{RequeueAfter: wait}
@@ -265,7 +270,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		requeue = r.stepOperation(ctx, app, cmp)
 		state := &desiredState{revisions: cmp.revisions, objects: append(append([]*unstructured.Unstructured(nil), cmp.desired...), cmp.hooks...)}
 		if cmp, err = r.compare(ctx, app, state); err != nil {
-			return ctrl.Result{RequeueAfter: r.comparisonFailed(app, err)}
+			return ctrl.Result{RequeueAfter: r.comparisonFailed(app, r.clusterFailed(err))}
 		}
 	}
 	r.comparisonSucceeded(app)
@@ -316,7 +321,11 @@ func (r *Reconciler) desiredVsLive(ctx context.Context, app *v1alpha1.Applicatio
 	if r.watches != nil {
 		r.watches.ensure(ctx, state.objects)
 	}
-	return r.compare(ctx, app, state)
+	cmp, err := r.compare(ctx, app, state)
+	if err != nil {
+		return nil, r.clusterFailed(err)
+	}
+	return cmp, nil
 }
 
 // forDestination returns a Reconciler for app whose cluster client,
