@@ -6,15 +6,21 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/controller"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/faulttest"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
 
 // A remote cluster that becomes unreachable in the middle of a sync while
-// the local one works: the app deploying there names the cluster, backs
-// off, leaves the cluster alone and keeps its sync running (not failed);
+// the local one works: the app deploying there names the cluster (whether
+// its comparison fails reading the cluster, or the probe before it does),
+// backs off, leaves the cluster alone and keeps its sync running (not
+// failed);
 // once the cluster answers again the sync finishes as the same operation
 // and the commit made meanwhile is applied, on its own. The app deploying
 // locally keeps syncing. The "remote" cluster is the shared control plane
@@ -34,11 +40,18 @@ func TestFaultRemoteClusterUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The ConfigMap of wave 2 exists with other data: out of sync until
+	// the sync reaches wave 2, so every comparison reads it live.
+	after := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: remoteNS, Name: "after"}, Data: map[string]string{"value": "old"}}
+	if err := kc.Create(context.Background(), after); err != nil {
+		t.Fatal(err)
+	}
 	repo := gittest.NewServer(t).NewRepo(t, "apps")
 	repo.Commit(t, map[string]string{
-		"remote/cm.yaml":   configMap("remote", "before"),
-		"remote/held.yaml": wave(gatedDeployment("held", "faults-remote", ""), "1"),
-		"local/cm.yaml":    configMap("local", "before"),
+		"remote/cm.yaml":    configMap("remote", "before"),
+		"remote/held.yaml":  wave(gatedDeployment("held", "faults-remote", ""), "1"),
+		"remote/after.yaml": wave(configMap("after", "1"), "2"),
+		"local/cm.yaml":     configMap("local", "before"),
 	}, "apps")
 	e.createApp(t, strings.Replace(directoryApp("remote", repo.URL(), "remote", remoteNS, false),
 		"server: https://kubernetes.default.svc", "name: edge", 1))
@@ -50,11 +63,29 @@ func TestFaultRemoteClusterUnreachable(t *testing.T) {
 		return op != nil && op.Phase == v1alpha1.OperationRunning && strings.Contains(op.Message, waiting)
 	}).Status.OperationState
 
-	// Nothing changes in git: the app must notice the cluster is gone
-	// although its informers still answer from their cache.
+	// The cluster dies after its last probe (trusted for an hour here,
+	// so it is not asked again): the comparison itself fails, reading the
+	// ConfigMap of wave 2, and the sync waits.
+	restore := controller.TrustReachableClusterFor(time.Hour)
+	t.Cleanup(restore)
 	proxy.Set(faulttest.Down)
-	e.watchRetries(t, "remote", 4, 60*time.Second, "cluster edge ("+remoteCfg.Host+")")
+	named := "cluster edge (" + remoteCfg.Host + ")"
+	e.watchRetries(t, "remote", 3, 60*time.Second, named+": get ConfigMap "+remoteNS+"/after")
 	app := e.app(t, "remote")
+	if op := app.Status.OperationState; op.Phase != v1alpha1.OperationRunning || !op.StartedAt.Equal(&before.StartedAt) ||
+		!strings.Contains(op.Message, "retrying after an error: "+named) {
+		t.Fatalf("the sync running when the cluster went away did not wait for it: %s", describe(app))
+	}
+
+	// With the usual trust the cluster is probed again: although nothing
+	// changed in git and its informers still answer from their cache, the
+	// app says the cluster is unreachable.
+	restore()
+	e.waitApp(t, "remote", 30*time.Second, func(app *v1alpha1.Application) bool {
+		return strings.Contains(condition(app, v1alpha1.ApplicationConditionComparisonError), named+" is unreachable")
+	})
+	e.watchRetries(t, "remote", 6, 60*time.Second, named+" is unreachable")
+	app = e.app(t, "remote")
 	if op := app.Status.OperationState; op.Phase != v1alpha1.OperationRunning || !op.StartedAt.Equal(&before.StartedAt) {
 		t.Fatalf("the sync running when the cluster went away did not wait for it: %s", describe(app))
 	}
