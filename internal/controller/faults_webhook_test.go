@@ -61,6 +61,9 @@ func TestFaultWebhookFlood(t *testing.T) {
 	e := startFaultController(t, plane.RESTConfig(), func(o *controller.Options) {
 		o.PollInterval = time.Hour
 		o.WebhookAddr = addr
+		// the gate, not the fetch timeout, decides how long the
+		// repository holds the flood
+		o.FetchTimeout = 5 * time.Minute
 	})
 	kc := kubetest.Client(t)
 	srv := gittest.NewServer(t)
