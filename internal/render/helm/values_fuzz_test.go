@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 )
@@ -36,6 +37,11 @@ func FuzzMergeValues(f *testing.F) {
 	fileA, fileB := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
 
 	f.Fuzz(func(t *testing.T, a, b, values, object string, useObject bool, params string) {
+		if !utf8.ValidString(params) || !utf8.ValidString(values) {
+			// An Application's parameters and values are JSON strings,
+			// valid UTF-8 by the time they reach a render.
+			return
+		}
 		if len(params) > 512 {
 			// A parameter may name a list index up to strvals.MaxIndex;
 			// many of them only make the fuzzer slow.
