@@ -15,6 +15,7 @@ import (
 
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/controller"
+	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
 
@@ -157,16 +158,8 @@ func refreshApp(t *testing.T, c client.Client, name string, mutate func(*v1alpha
 // that takes that long counts as a hang.
 func eventually(t *testing.T, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(hangLimit)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no outcome within %s (a hang): %s", hangLimit, why)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if ok, why := kubetest.Poll(hangLimit, 100*time.Millisecond, cond); !ok {
+		t.Fatalf("no outcome within %s (a hang): %s", hangLimit, why)
 	}
 }
 

@@ -12,23 +12,15 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 )
 
 // eventually polls cond until it reports done, failing the test with the
 // last explanation after timeout.
 func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var why string
-	for {
-		var ok bool
-		if ok, why = cond(); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %s", timeout, why)
-		}
-		time.Sleep(150 * time.Millisecond)
+	if ok, why := kubetest.Poll(timeout, 150*time.Millisecond, cond); !ok {
+		t.Fatalf("condition not met within %s: %s", timeout, why)
 	}
 }
 

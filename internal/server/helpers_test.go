@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/server"
 	"flotilla.dev/flotilla/internal/server/servertest"
 )
@@ -38,16 +39,8 @@ func serveOn(t *testing.T, ts *httptest.Server, opts server.Options, wrap ...fun
 // last explanation after timeout.
 func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s: %s", timeout, why)
-		}
-		time.Sleep(200 * time.Millisecond)
+	if ok, why := kubetest.Poll(timeout, 200*time.Millisecond, cond); !ok {
+		t.Fatalf("condition not met within %s: %s", timeout, why)
 	}
 }
 

@@ -173,3 +173,20 @@ func namespaceName(testName string) string {
 	_, _ = rand.Read(b)
 	return base + "-" + hex.EncodeToString(b)
 }
+
+// Poll calls cond every interval until it reports done or timeout has
+// passed; it returns whether cond was met and cond's last explanation.
+// The tests' eventually helpers fail with it in their own words.
+func Poll(timeout, interval time.Duration, cond func() (bool, string)) (bool, string) {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return true, ""
+		}
+		if time.Now().After(deadline) {
+			return false, why
+		}
+		time.Sleep(interval)
+	}
+}
