@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/hack/benchkit"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/appset"
 	"flotilla.dev/flotilla/internal/object"
@@ -87,7 +88,7 @@ func (b *bench) appSetPushes(ctx context.Context) ([]time.Duration, error) {
 		if err := b.postPush(ctx, sha, "apps/"+name+"/configmap.yaml"); err != nil {
 			return nil, err
 		}
-		err := poll(ctx, 20*time.Millisecond, 2*time.Minute, func() (bool, error) {
+		err := benchkit.Poll(ctx, 20*time.Millisecond, 2*time.Minute, func() (bool, error) {
 			app := &v1alpha1.Application{}
 			if err := b.kube.Get(ctx, client.ObjectKey{Namespace: appNamespace, Name: name}, app); err != nil {
 				return false, nil
@@ -111,7 +112,7 @@ func (b *bench) appSetPassCPU(ctx context.Context) (time.Duration, error) {
 	fmt.Printf("== CPU of %d passes of the set with nothing changed\n", passes)
 	time.Sleep(5 * time.Second) // let the last syncs' events settle
 	pid := b.controller.Process.Pid
-	cpu0, err := processCPU(pid)
+	cpu0, err := benchkit.ProcessCPU(pid)
 	if err != nil {
 		return 0, err
 	}
@@ -122,7 +123,7 @@ func (b *bench) appSetPassCPU(ctx context.Context) (time.Duration, error) {
 		if err := b.kube.Patch(ctx, set, patch); err != nil {
 			return 0, fmt.Errorf("refresh applicationset: %w", err)
 		}
-		err := poll(ctx, 20*time.Millisecond, time.Minute, func() (bool, error) {
+		err := benchkit.Poll(ctx, 20*time.Millisecond, time.Minute, func() (bool, error) {
 			if err := b.kube.Get(ctx, client.ObjectKeyFromObject(set), set); err != nil {
 				return false, err
 			}
@@ -133,7 +134,7 @@ func (b *bench) appSetPassCPU(ctx context.Context) (time.Duration, error) {
 			return 0, fmt.Errorf("refresh pass not done: %w", err)
 		}
 	}
-	cpu1, err := processCPU(pid)
+	cpu1, err := benchkit.ProcessCPU(pid)
 	if err != nil {
 		return 0, err
 	}

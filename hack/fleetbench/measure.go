@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"flotilla.dev/flotilla/api/v1alpha1"
+	"flotilla.dev/flotilla/hack/benchkit"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/object"
 )
@@ -46,9 +46,9 @@ func (b *bench) syncFleet(ctx context.Context) (time.Duration, error) {
 // waitFleet waits until want Applications are Synced and Healthy and
 // returns the time since start.
 func (b *bench) waitFleet(ctx context.Context, start time.Time, want int) (time.Duration, error) {
-	req0, _ := scrapeCounter(b.metrics, "rest_client_requests_total", "")
+	req0, _ := benchkit.ScrapeCounter(b.metrics, "rest_client_requests_total", "")
 	last := time.Now()
-	err := poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
+	err := benchkit.Poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
 		var apps v1alpha1.ApplicationList
 		if err := b.kube.List(ctx, &apps, client.InNamespace(appNamespace)); err != nil {
 			return false, err
@@ -69,7 +69,7 @@ func (b *bench) waitFleet(ctx context.Context, start time.Time, want int) (time.
 		return 0, fmt.Errorf("fleet not Synced and Healthy: %w (controller log %s)", err, b.logPath)
 	}
 	took := time.Since(start)
-	req1, _ := scrapeCounter(b.metrics, "rest_client_requests_total", "")
+	req1, _ := benchkit.ScrapeCounter(b.metrics, "rest_client_requests_total", "")
 	fmt.Printf("   all %d apps Synced and Healthy after %s; the controller made %.0f API requests (%.1f per app)\n",
 		want, took.Round(100*time.Millisecond), req1-req0, (req1-req0)/float64(want))
 	return took, nil
@@ -83,7 +83,7 @@ func (b *bench) resync(ctx context.Context) (cpu, wall time.Duration, err error)
 	fmt.Printf("== measuring the CPU of periodic resyncs with nothing changed (%s)\n", (b.opts.poll * 5 / 4).Round(time.Second))
 	time.Sleep(5 * time.Second) // let the last syncs' events settle
 	pid := b.controller.Process.Pid
-	cpu0, err := processCPU(pid)
+	cpu0, err := benchkit.ProcessCPU(pid)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -100,7 +100,7 @@ func (b *bench) resync(ctx context.Context) (cpu, wall time.Duration, err error)
 		return 0, 0, ctx.Err()
 	case <-time.After(window):
 	}
-	cpu1, err := processCPU(pid)
+	cpu1, err := benchkit.ProcessCPU(pid)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -120,7 +120,7 @@ func (b *bench) resync(ctx context.Context) (cpu, wall time.Duration, err error)
 // reconciles is the number of Application reconciles so far, from the
 // controller's metrics.
 func (b *bench) reconciles() (float64, error) {
-	return scrapeCounter(b.metrics, "controller_runtime_reconcile_total", `controller="application"`)
+	return benchkit.ScrapeCounter(b.metrics, "controller_runtime_reconcile_total", `controller="application"`)
 }
 
 // pushAll changes one app's ConfigMap per push, posts a GitHub push event
@@ -137,7 +137,7 @@ func (b *bench) pushAll(ctx context.Context) ([]time.Duration, error) {
 			return nil, err
 		}
 		want := fmt.Sprint(k + 1)
-		err := poll(ctx, 10*time.Millisecond, time.Minute, func() (bool, error) {
+		err := benchkit.Poll(ctx, 10*time.Millisecond, time.Minute, func() (bool, error) {
 			cm := &corev1.ConfigMap{}
 			if err := b.kube.Get(ctx, client.ObjectKey{Namespace: fleetNamespace, Name: name}, cm); err != nil {
 				return false, nil
@@ -222,7 +222,7 @@ func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
 	default:
 	}
 	applied := time.Since(start)
-	err = poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
+	err = benchkit.Poll(ctx, 500*time.Millisecond, b.opts.timeout, func() (bool, error) {
 		var ds appsv1.DeploymentList
 		if err := b.kube.List(ctx, &ds, client.InNamespace(bareNamespace)); err != nil {
 			return false, err
@@ -241,35 +241,4 @@ func (b *bench) bareSSA(ctx context.Context) (bareResult, error) {
 	r := bareResult{applied: applied, available: time.Since(start)}
 	fmt.Printf("   applied in %s, all Deployments available after %s\n", r.applied.Round(100*time.Millisecond), r.available.Round(100*time.Millisecond))
 	return r, nil
-}
-
-func poll(ctx context.Context, every, timeout time.Duration, cond func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := cond()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not done within %s", timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(every):
-		}
-	}
-}
-
-func percentile(d []time.Duration, p float64) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if len(s) == 0 {
-		return 0
-	}
-	i := int(float64(len(s)-1) * p)
-	return s[i]
 }

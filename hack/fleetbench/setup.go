@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"flotilla.dev/flotilla/hack/benchkit"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/controller"
 	"flotilla.dev/flotilla/internal/controlplane"
@@ -89,12 +89,12 @@ func setUp(ctx context.Context, o options) (b *bench, err error) {
 }
 
 func (b *bench) startController() error {
-	hook, err := freePort()
+	hook, err := benchkit.FreePort()
 	if err != nil {
 		return err
 	}
 	b.webhook = "http://127.0.0.1:" + strconv.Itoa(hook) + controller.WebhookPath
-	metrics, err := freePort()
+	metrics, err := benchkit.FreePort()
 	if err != nil {
 		return err
 	}
@@ -117,19 +117,10 @@ func (b *bench) startController() error {
 		return fmt.Errorf("start %s controller: %w (run `make build` first)", b.opts.flotilla, err)
 	}
 	fmt.Printf("== started `flotilla controller` (pid %d, %d workers, %d QPS, log %s)\n", b.controller.Process.Pid, b.opts.workers, b.opts.qps, b.logPath)
-	return poll(context.Background(), 200*time.Millisecond, 30*time.Second, func() (bool, error) {
-		_, err := scrapeCounter(b.metrics, "controller_runtime_reconcile_total", "")
+	return benchkit.Poll(context.Background(), 200*time.Millisecond, 30*time.Second, func() (bool, error) {
+		_, err := benchkit.ScrapeCounter(b.metrics, "controller_runtime_reconcile_total", "")
 		return err == nil, nil
 	})
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func (b *bench) close() {
