@@ -9,7 +9,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X flotilla.dev/flotilla/internal/cli.version=$(VERSION)
 TEST_FLAGS ?= -race -count=1 -timeout 40m
 
-.PHONY: all build deps controlplane demo demo-check bench-fleet test test-short fuzz lint generate
+.PHONY: all build deps controlplane demo demo-check bench-fleet bench-versus test test-short fuzz lint generate
 
 all: build
 
@@ -32,6 +32,11 @@ demo-check: controlplane build
 # The fleet benchmark (docs/fleet.md): 1000 apps under one root by default.
 bench-fleet: controlplane build
 	$(GO) run ./hack/fleetbench --flotilla bin/flotilla $(BENCH_FLAGS)
+
+# Argo CD v3.5.x (built from $ARGOCD_SRC, default .cache/argocd/src) and
+# flotilla side by side on the same workloads (docs/benchmarks.md).
+bench-versus: controlplane build
+	$(GO) run ./hack/benchversus --flotilla bin/flotilla $(BENCH_FLAGS)
 
 test: controlplane
 	$(GO) test $(TEST_FLAGS) ./...
