@@ -68,3 +68,12 @@ spec:
 	}
 	return b.String()
 }
+
+// PodsPerNode is how many Pods a benchmark puts on one kwok node at most:
+// internal/controlplane gives each fake node room for 1000, and half of
+// that keeps the scheduler and kwok well clear of the limit.
+const PodsPerNode = 500
+
+// NodesFor is the number of kwok nodes a benchmark starts for pods Pods:
+// one per PodsPerNode, at least one.
+func NodesFor(pods int) int { return max(1, (pods+PodsPerNode-1)/PodsPerNode) }

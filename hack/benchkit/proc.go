@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -103,3 +104,74 @@ func ReadMemory(pid int) (Memory, error) {
 
 // MiB converts bytes to mebibytes.
 func MiB(b int64) float64 { return float64(b) / (1 << 20) }
+
+// Max is the larger of each field of two readings (of one process).
+func (m Memory) Max(o Memory) Memory {
+	return Memory{Peak: max(m.Peak, o.Peak), RSS: max(m.RSS, o.RSS), Anon: max(m.Anon, o.Anon), File: max(m.File, o.File)}
+}
+
+// MemorySampler reads a process's memory at a fixed interval and keeps
+// the largest value of each field seen: the peak of RssAnon and RssFile
+// on their own, which VmHWM (the peak of their sum) does not tell.
+type MemorySampler struct {
+	pid  int
+	mu   sync.Mutex
+	peak Memory
+	stop chan struct{}
+	done chan struct{}
+}
+
+// SampleMemory starts sampling process pid every interval until Stop or
+// until the process is gone.
+func SampleMemory(pid int, every time.Duration) *MemorySampler {
+	s := &MemorySampler{pid: pid, stop: make(chan struct{}), done: make(chan struct{})}
+	s.sample()
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				if !s.sample() {
+					return
+				}
+			}
+		}
+	}()
+	return s
+}
+
+func (s *MemorySampler) sample() bool {
+	m, err := ReadMemory(s.pid)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	s.peak = s.peak.Max(m)
+	s.mu.Unlock()
+	return true
+}
+
+// Peak is the largest reading of each field so far, taking one more
+// reading first if the process is still there.
+func (s *MemorySampler) Peak() Memory {
+	s.sample()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// Stop ends the sampling and returns Peak.
+func (s *MemorySampler) Stop() Memory {
+	p := s.Peak()
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.done
+	return p
+}

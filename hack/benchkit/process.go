@@ -96,3 +96,17 @@ func (p *Process) Stop(grace time.Duration) error {
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
 	return nil
 }
+
+// Kill sends SIGKILL to the process group at once, as a crash or an
+// evicted Pod would end the process, and waits until the process is gone.
+func (p *Process) Kill() error {
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill %s: %w", p.Name, err)
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("kill %s: still running after SIGKILL", p.Name)
+	}
+}
