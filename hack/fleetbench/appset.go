@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,29 +51,50 @@ spec:
 // runAppSet is the ApplicationSet benchmark: the set created → all its
 // Applications Synced and Healthy; a pushed directory → its Application
 // Synced; the CPU of one pass of the set with nothing changed.
-func runAppSet(ctx context.Context, b *bench) (appSetResults, error) {
-	var r appSetResults
+func runAppSet(ctx context.Context, s *session) error {
+	o := s.opts
+	b, err := setUp(ctx, s, o.apps, o.apps+o.pushes, "appset")
+	if b != nil {
+		defer b.close()
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.startControllers(ctx, 1, false); err != nil {
+		return err
+	}
+	r := appSetResults{nodes: b.nodes}
 	ac, err := apply.NewForConfig(b.cfg)
 	if err != nil {
-		return r, err
+		return err
 	}
 	set, err := object.Decode([]byte(appSetManifest(b.repo.URL())))
 	if err != nil {
-		return r, err
+		return err
 	}
-	start := time.Now()
-	if _, err := ac.Apply(ctx, set[0]); err != nil {
-		return r, fmt.Errorf("apply applicationset: %w", err)
+	create := func() error {
+		if _, err := ac.Apply(ctx, set[0]); err != nil {
+			return fmt.Errorf("apply applicationset: %w", err)
+		}
+		fmt.Printf("== applied the ApplicationSet; waiting for %d apps to be Synced and Healthy\n", b.apps)
+		return nil
 	}
-	fmt.Printf("== applied the ApplicationSet; waiting for %d apps to be Synced and Healthy\n", b.opts.apps)
-	if r.sync, err = b.waitFleet(ctx, start, b.opts.apps); err != nil {
-		return r, err
+	if r.sync, err = b.measureSync(ctx, create, b.apps, 0); err != nil {
+		return err
 	}
 	if r.pass, err = b.appSetPassCPU(ctx); err != nil {
-		return r, err
+		return err
 	}
-	r.pushes, err = b.appSetPushes(ctx)
-	return r, err
+	if r.pushes, err = b.appSetPushes(ctx); err != nil {
+		return err
+	}
+	ctl := b.replicas[0]
+	if r.end, err = benchkit.ReadMemory(ctl.proc.Pid()); err != nil {
+		return err
+	}
+	r.sampled = ctl.mem.Peak()
+	r.print(os.Stdout, s)
+	return nil
 }
 
 // appSetPushes commits a new directory per push, posts the push and times
@@ -111,7 +133,7 @@ func (b *bench) appSetPassCPU(ctx context.Context) (time.Duration, error) {
 	const passes = 5
 	fmt.Printf("== CPU of %d passes of the set with nothing changed\n", passes)
 	time.Sleep(5 * time.Second) // let the last syncs' events settle
-	pid := b.controller.Process.Pid
+	pid := b.replicas[0].proc.Pid()
 	cpu0, err := benchkit.ProcessCPU(pid)
 	if err != nil {
 		return 0, err
@@ -139,6 +161,6 @@ func (b *bench) appSetPassCPU(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	per := (cpu1 - cpu0) / passes
-	fmt.Printf("   %s of CPU per pass over %d Applications\n", per.Round(time.Millisecond), b.opts.apps)
+	fmt.Printf("   %s of CPU per pass over %d Applications\n", per.Round(time.Millisecond), b.apps)
 	return per, nil
 }

@@ -7,28 +7,17 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"flotilla.dev/flotilla/hack/benchkit"
 )
-
-// memory is the controller's peak and current resident memory in bytes.
-func (b *bench) memory() (peak, now int64) {
-	m, err := benchkit.ReadMemory(b.controller.Process.Pid)
-	if err != nil {
-		return 0, 0
-	}
-	return m.Peak, m.RSS
-}
 
 // heapProfile writes the controller's heap profile to file.
 func (b *bench) heapProfile(file string) {
-	b.fetchProfile(file, strings.TrimSuffix(b.metrics, "/metrics")+"/debug/pprof/heap")
+	b.fetchProfile(file, strings.TrimSuffix(b.replicas[0].metrics, "/metrics")+"/debug/pprof/heap")
 }
 
 // cpuProfile writes the controller's CPU profile over d to file, from its
 // /debug/pprof endpoint.
 func (b *bench) cpuProfile(file string, d time.Duration) {
-	b.fetchProfile(file, strings.TrimSuffix(b.metrics, "/metrics")+fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())))
+	b.fetchProfile(file, strings.TrimSuffix(b.replicas[0].metrics, "/metrics")+fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())))
 }
 
 func (b *bench) fetchProfile(file, url string) {

@@ -6,14 +6,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"time"
+	"regexp"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/hack/benchkit"
 	"flotilla.dev/flotilla/internal/apply"
 	"flotilla.dev/flotilla/internal/controller"
@@ -32,34 +34,125 @@ const (
 	bareAppNamespace = "fleet-bare-apps"
 )
 
-// bench is everything fleetbench started, so close can stop it in order.
-type bench struct {
-	opts       options
-	plane      *controlplane.Plane
-	git        *gittest.Standalone
-	repo       *gittest.Repo
-	kube       client.Client
-	cfg        *rest.Config
-	controller *exec.Cmd
-	logPath    string
-	webhook    string // http://host:port/api/webhook
-	metrics    string // http://host:port/metrics
+// session is what every run of one invocation shares: the options, the
+// binary, where the controllers' logs go.
+type session struct {
+	opts     options
+	flotilla string // absolute path
+	logDir   string // kept after the run
+	defaults controllerDefaults
 }
 
-func setUp(ctx context.Context, o options) (b *bench, err error) {
-	b = &bench{opts: o}
+// controllerDefaults are the values `flotilla controller --help` names as
+// the defaults of the flags fleetbench leaves out unless asked.
+type controllerDefaults struct{ workers, qps, burst string }
+
+func newSession(o options) (*session, error) {
+	bin, err := filepath.Abs(o.flotilla)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return nil, fmt.Errorf("no flotilla binary at %s: run `make build` first (or pass --flotilla)", o.flotilla)
+	}
+	help, err := exec.Command(bin, "controller", "--help").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("%s controller --help: %w\n%s", bin, err, help)
+	}
+	d := controllerDefaults{
+		workers: flagDefault(string(help), "workers"),
+		qps:     flagDefault(string(help), "kube-api-qps"),
+		burst:   flagDefault(string(help), "kube-api-burst"),
+	}
+	dir, err := os.MkdirTemp("", "fleetbench-logs-")
+	if err != nil {
+		return nil, err
+	}
+	return &session{opts: o, flotilla: bin, logDir: dir, defaults: d}, nil
+}
+
+// flagDefault is the "(default X)" of --name in a cobra help text, or "?".
+func flagDefault(help, name string) string {
+	m := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(name) + `\s.*\(default ([^)]*)\)\s*$`).FindStringSubmatch(help)
+	if m == nil {
+		return "?"
+	}
+	return m[1]
+}
+
+// controllerSettings says what the controller ran with: its defaults, or
+// the flags given.
+func (s *session) controllerSettings() string {
+	o, d := s.opts, s.defaults
+	if o.workers == 0 && o.qps == 0 {
+		return fmt.Sprintf("controller defaults (--workers %s, --kube-api-qps %s, --kube-api-burst %s)", d.workers, d.qps, d.burst)
+	}
+	var given, left []string
+	if o.workers > 0 {
+		given = append(given, fmt.Sprintf("--workers %d", o.workers))
+	} else {
+		left = append(left, "--workers "+d.workers)
+	}
+	if o.qps > 0 {
+		given = append(given, fmt.Sprintf("--kube-api-qps %d --kube-api-burst %d", o.qps, 2*o.qps))
+	} else {
+		left = append(left, "--kube-api-qps "+d.qps, "--kube-api-burst "+d.burst)
+	}
+	out := strings.Join(given, " ")
+	if len(left) > 0 {
+		out += " (controller defaults: " + strings.Join(left, ", ") + ")"
+	}
+	return out
+}
+
+// bareSettings says how the bare client ran.
+func (s *session) bareSettings() string {
+	if s.opts.bareQPS < 0 {
+		return fmt.Sprintf("%d parallel applies, no client-side rate limit", s.opts.bareParallel)
+	}
+	return fmt.Sprintf("%d parallel applies, %g QPS", s.opts.bareParallel, s.opts.bareQPS)
+}
+
+// bench is one fleet on one fresh control plane, and everything started
+// for it, so close can stop it in order.
+type bench struct {
+	s     *session
+	opts  options
+	apps  int    // N of this run
+	label string // names its logs
+	nodes int
+	plane *controlplane.Plane
+	git   *gittest.Standalone
+	repo  *gittest.Repo
+	kube  client.Client // direct
+	// apps reads Applications from a watch, so polling the fleet's
+	// status does not list thousands of objects from the API server
+	// twice a second.
+	appCache  cache.Cache
+	stopCache context.CancelFunc
+	cfg       *rest.Config // the benchmark's own: no client-side rate limit
+	replicas  []*replica
+	sharded   bool
+}
+
+func setUp(ctx context.Context, s *session, n, pods int, label string) (b *bench, err error) {
+	o := s.opts
+	b = &bench{s: s, opts: o, apps: n, label: label, nodes: o.nodes}
 	defer func() {
 		if r := recover(); r != nil { // gittest.Standalone reports failures by panicking
 			err = fmt.Errorf("git: %v", r)
 		}
 	}()
-	fmt.Printf("== starting the local control plane (3 fake nodes)\n")
-	if b.plane, err = controlplane.Start(ctx, controlplane.Options{Nodes: 3}); err != nil {
+	if b.nodes == 0 {
+		b.nodes = benchkit.NodesFor(pods)
+	}
+	fmt.Printf("== starting a fresh control plane (%d kwok node(s) for %d Pods)\n", b.nodes, pods)
+	if b.plane, err = controlplane.Start(ctx, controlplane.Options{Nodes: b.nodes}); err != nil {
 		return b, err
 	}
 	b.cfg = b.plane.RESTConfig()
 	b.cfg.WarningHandler = rest.NoWarnings{}
-	b.cfg.QPS, b.cfg.Burst = float32(o.qps), 2*o.qps
+	b.cfg.QPS, b.cfg.Burst = -1, 0 // client-go: no rate limiter
 	scheme, err := controller.Scheme()
 	if err != nil {
 		return b, err
@@ -79,73 +172,41 @@ func setUp(ctx context.Context, o options) (b *bench, err error) {
 			return b, fmt.Errorf("create namespace %s: %w", ns, err)
 		}
 	}
+	if b.appCache, err = cache.New(b.cfg, cache.Options{Scheme: scheme, DefaultNamespaces: map[string]cache.Config{appNamespace: {}}}); err != nil {
+		return b, err
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	b.stopCache = cancel
+	go func() { _ = b.appCache.Start(cctx) }()
+	if _, err := b.appCache.GetInformer(ctx, &v1alpha1.Application{}); err != nil {
+		return b, fmt.Errorf("watch Applications: %w", err)
+	}
+	if !b.appCache.WaitForCacheSync(ctx) {
+		return b, fmt.Errorf("watch Applications: cache not synced")
+	}
 	if b.git, err = gittest.NewStandalone(); err != nil {
 		return b, err
 	}
 	b.repo = gittest.NewLocalRepo(b.git)
-	sha := b.repo.Commit(b.git, fleetFiles(b.repo.URL(), o.apps, 0), fmt.Sprintf("a fleet of %d apps", o.apps))
-	fmt.Printf("== committed %d Applications (%d objects) to %s at %.7s\n", o.apps, 2*o.apps, b.repo.URL(), sha)
-	return b, b.startController()
-}
-
-func (b *bench) startController() error {
-	hook, err := benchkit.FreePort()
-	if err != nil {
-		return err
-	}
-	b.webhook = "http://127.0.0.1:" + strconv.Itoa(hook) + controller.WebhookPath
-	metrics, err := benchkit.FreePort()
-	if err != nil {
-		return err
-	}
-	b.metrics = "http://127.0.0.1:" + strconv.Itoa(metrics) + "/metrics"
-	b.logPath = filepath.Join(b.plane.Dir(), "flotilla-controller.log")
-	logFile, err := os.Create(b.logPath)
-	if err != nil {
-		return err
-	}
-	b.controller = exec.Command(b.opts.flotilla, "controller",
-		"--kubeconfig", b.plane.KubeconfigPath(), "-n", appNamespace,
-		"--cache-dir", filepath.Join(b.plane.Dir(), "flotilla-cache"),
-		"--poll-interval", b.opts.poll.String(),
-		"--workers", strconv.Itoa(b.opts.workers),
-		"--kube-api-qps", strconv.Itoa(b.opts.qps), "--kube-api-burst", strconv.Itoa(2*b.opts.qps),
-		"--webhook-addr", "127.0.0.1:"+strconv.Itoa(hook),
-		"--metrics-addr", "127.0.0.1:"+strconv.Itoa(metrics), "--health-addr", "0")
-	b.controller.Stdout, b.controller.Stderr = logFile, logFile
-	if err := b.controller.Start(); err != nil {
-		return fmt.Errorf("start %s controller: %w (run `make build` first)", b.opts.flotilla, err)
-	}
-	fmt.Printf("== started `flotilla controller` (pid %d, %d workers, %d QPS, log %s)\n", b.controller.Process.Pid, b.opts.workers, b.opts.qps, b.logPath)
-	return benchkit.Poll(context.Background(), 200*time.Millisecond, 30*time.Second, func() (bool, error) {
-		_, err := benchkit.ScrapeCounter(b.metrics, "controller_runtime_reconcile_total", "")
-		return err == nil, nil
-	})
+	sha := b.repo.Commit(b.git, fleetFiles(b.repo.URL(), n, 0), fmt.Sprintf("a fleet of %d apps", n))
+	fmt.Printf("== committed %d Applications (%d objects) to %s at %.7s\n", n, 2*n, b.repo.URL(), sha)
+	return b, nil
 }
 
 func (b *bench) close() {
-	if b.controller != nil && b.controller.Process != nil {
-		_ = b.controller.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = b.controller.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = b.controller.Process.Kill()
-		}
+	for _, r := range b.replicas {
+		r.stop()
 	}
-	if b.logPath != "" { // the plane's directory goes away: keep the log
-		if data, err := os.ReadFile(b.logPath); err == nil {
-			kept := filepath.Join(os.TempDir(), "fleetbench-controller.log")
-			if os.WriteFile(kept, data, 0o644) == nil {
-				fmt.Printf("== controller log: %s\n", kept)
-			}
-		}
+	if b.stopCache != nil {
+		b.stopCache()
 	}
 	if b.git != nil {
 		_ = b.git.Close()
 	}
 	if b.plane != nil {
-		_ = b.plane.Stop()
+		fmt.Printf("== stopping the control plane\n")
+		if err := b.plane.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "fleetbench:", err)
+		}
 	}
 }
