@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
 // TreeHash returns the git tree hash of dir ("" or "." for the root) in
@@ -32,36 +33,56 @@ func (f *Fetcher) TreeHash(ctx context.Context, repoURL, sha, dir string) (strin
 		return "", err
 	}
 	defer unlock()
-	h, err = treeHash(cr, sha, dir)
+	found, err := treeHashes(cr, sha, dir)
 	if err != nil {
 		return "", fmt.Errorf("tree of %s at %s in %s: %w", dir, sha, loc.display, err)
 	}
 	f.mu.Lock()
-	if f.treeHashes == nil || len(f.treeHashes) >= maxTreeHashes {
+	if f.treeHashes == nil || len(f.treeHashes)+len(found) >= maxTreeHashes {
 		f.treeHashes = map[string]string{}
 	}
-	f.treeHashes[key] = h
+	for d, h := range found {
+		f.treeHashes[loc.hash()+" "+sha+" "+d] = h
+	}
 	f.mu.Unlock()
-	return h, nil
+	return found[dir], nil
 }
 
 // maxTreeHashes bounds the remembered tree hashes: past it, the Fetcher
 // starts again.
 const maxTreeHashes = 16384
 
-func treeHash(cr *cachedRepo, sha, dir string) (string, error) {
+// treeHashes returns the hash of dir in commit sha and of every directory
+// beside it and beside each of its parents: the apps of a monorepo live
+// side by side, so one decode of their parent answers all of them (and a
+// thousand apps cost one decode of it, not a thousand).
+func treeHashes(cr *cachedRepo, sha, dir string) (map[string]string, error) {
 	commit, err := cr.repo.CommitObject(plumbing.NewHash(sha))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	tree, err := commit.Tree()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if dir != "" {
-		if tree, err = tree.Tree(dir); err != nil {
-			return "", err
+	found := map[string]string{"": tree.Hash.String()}
+	prefix := ""
+	for _, name := range strings.Split(dir, "/") {
+		if name == "" {
+			break
 		}
+		for _, e := range tree.Entries {
+			if e.Mode == filemode.Dir {
+				found[prefix+e.Name] = e.Hash.String()
+			}
+		}
+		if tree, err = tree.Tree(name); err != nil {
+			return nil, err
+		}
+		prefix += name + "/"
 	}
-	return tree.Hash.String(), nil
+	if _, ok := found[dir]; !ok {
+		found[dir] = tree.Hash.String()
+	}
+	return found, nil
 }
