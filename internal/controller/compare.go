@@ -8,6 +8,7 @@ import (
 	"flotilla.dev/flotilla/api/v1alpha1"
 	"flotilla.dev/flotilla/internal/diff"
 	"flotilla.dev/flotilla/internal/health"
+	"flotilla.dev/flotilla/internal/object"
 	"flotilla.dev/flotilla/internal/syncmodel"
 )
 
@@ -37,11 +38,17 @@ type comparison struct {
 // compare asks internal/syncmodel what is out of sync and what a sync
 // would prune; the in-sync cache (syncedCache) only lets it skip reads.
 func (r *Reconciler) compare(ctx context.Context, app *v1alpha1.Application, state *desiredState) (*comparison, error) {
+	return r.compareAfterStep(ctx, app, state, nil)
+}
+
+// compareAfterStep compares with the objects a step just applied taken
+// as in sync (see syncedMemo.applied).
+func (r *Reconciler) compareAfterStep(ctx context.Context, app *v1alpha1.Application, state *desiredState, applied map[object.Key]*unstructured.Unstructured) (*comparison, error) {
 	checker := r.checks.get()
 	res, err := syncmodel.Compare(ctx, syncmodel.Input{
 		App: app, Objects: state.objects, Instance: r.instance(app), Tracking: r.tracking(),
 		Cluster: r.Cluster, Health: checker, TakeOver: r.Cluster.TakeOver,
-		Memo: syncedMemo{cache: r.synced, app: app, checker: checker},
+		Memo: syncedMemo{cache: r.synced, app: app, checker: checker, applied: applied},
 	})
 	if err != nil {
 		return nil, err

@@ -11,9 +11,9 @@ import (
 func (r *Reconciler) operationEnded(app *v1alpha1.Application, st *v1alpha1.OperationState) {
 	syncTotal.WithLabelValues(app.Namespace, app.Name, string(st.Phase)).Inc()
 	if st.Phase.Successful() {
-		r.event(app, corev1.EventTypeNormal, "OperationCompleted", "sync to %s succeeded: %s", short(st.Operation.Sync.Revision), st.Message)
+		r.event(app, corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded: %s", initiator(st.Operation), short(st.Operation.Sync.Revision), st.Message)
 	} else {
-		r.event(app, corev1.EventTypeWarning, "OperationFailed", "sync to %s failed: %s", short(st.Operation.Sync.Revision), st.Message)
+		r.event(app, corev1.EventTypeWarning, "OperationFailed", "%s to %s failed: %s", initiator(st.Operation), short(st.Operation.Sync.Revision), st.Message)
 	}
 	if st.SyncResult == nil {
 		return

@@ -108,11 +108,30 @@ func (r *Reconciler) startOperation(app *v1alpha1.Application, op *v1alpha1.Oper
 		state.SyncResult.Source = *app.Spec.Source
 	}
 	app.Status.OperationState = state
-	who := "automated sync"
-	if !op.InitiatedBy.Automated {
-		who = "sync requested by " + orUnknown(op.InitiatedBy.Username)
+}
+
+// announce emits OperationStarted for an operation written Running for
+// the first time. One that ends before its first write (the usual sync of
+// resources alone) announces only its end (operationEnded), so a fleet's
+// syncs cost one Event each.
+func (r *Reconciler) announce(stored, app *v1alpha1.Application) {
+	st := runningOperation(app)
+	if st == nil {
+		return
 	}
-	r.event(app, corev1.EventTypeNormal, "OperationStarted", "%s to %s", who, short(op.Sync.Revision))
+	if prev := stored.Status.OperationState; prev != nil && prev.Phase == v1alpha1.OperationRunning && operationID(prev) == operationID(st) {
+		return
+	}
+	op := st.Operation
+	r.event(app, corev1.EventTypeNormal, "OperationStarted", "%s to %s", initiator(op), short(op.Sync.Revision))
+}
+
+// initiator names who started an operation, for Events.
+func initiator(op v1alpha1.Operation) string {
+	if op.InitiatedBy.Automated {
+		return "automated sync"
+	}
+	return "sync requested by " + orUnknown(op.InitiatedBy.Username)
 }
 
 // isPinned reports whether a requested revision is a full commit SHA; any
@@ -141,7 +160,8 @@ func pinnedRevisions(app *v1alpha1.Application, st *v1alpha1.OperationState) []s
 
 // stepOperation advances the running operation by one step and returns
 // how soon to look again (0 when it finished).
-func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Application, cmp *comparison) time.Duration {
+// The objects it applies are recorded in applied.
+func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Application, cmp *comparison, applied map[object.Key]*unstructured.Unstructured) time.Duration {
 	st := app.Status.OperationState
 	if wait := retryWait(st); wait > 0 {
 		return wait
@@ -188,7 +208,7 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 			PruneLast: opts.HasOption("PruneLast=true"), Prune: pruneOption(opts), Revision: firstOf(pinnedRevisions(app, st)), StartedAt: st.StartedAt.Time,
 		})
 	progress := toProgress(st.SyncResult.Resources)
-	cluster := newRecordingCluster(r, app, opts)
+	cluster := newRecordingCluster(r, app, opts, cmp, applied)
 	out, err := flsync.Step(ctx, cluster, tasks, progress, flsync.Options{
 		Prune:                       op.Sync.Prune,
 		PrunePropagation:            prunePropagation(opts),
@@ -196,6 +216,7 @@ func (r *Reconciler) stepOperation(ctx context.Context, app *v1alpha1.Applicatio
 		OperationID:                 attemptID(st),
 		SkipDryRunOnMissingResource: opts.HasOption("SkipDryRunOnMissingResource=true"),
 		Health:                      r.assess,
+		Known:                       cluster.Known,
 	})
 	st.SyncResult.Resources = fromProgress(progress)
 	if err != nil {

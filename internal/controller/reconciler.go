@@ -24,6 +24,7 @@ import (
 	"flotilla.dev/flotilla/internal/cluster"
 	"flotilla.dev/flotilla/internal/crashpoint"
 	"flotilla.dev/flotilla/internal/manifests"
+	"flotilla.dev/flotilla/internal/object"
 	"flotilla.dev/flotilla/internal/project"
 	flsync "flotilla.dev/flotilla/internal/sync"
 )
@@ -85,6 +86,8 @@ type Reconciler struct {
 	// fresh holds, per Application, the resourceVersion this controller
 	// last read from the API server or wrote itself (see read).
 	fresh *sync.Map
+	// pending holds progress not written yet (see holdWrite).
+	pending *pendingWrites
 	// elected reports whether this replica is the leader (nil: it is).
 	elected func() bool
 	// sets reconciles the ApplicationSets beside the Applications.
@@ -109,11 +112,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !r.watchesNamespace(req.Namespace) || !r.owns(req.Namespace, req.Name) {
 		return ctrl.Result{}, nil
 	}
-	app, err := r.read(ctx, req.NamespacedName)
+	app, orig, confirmed, err := r.read(ctx, req.NamespacedName)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			forgetAppInfo(req.Namespace, req.Name)
 			r.forgetFresh(req.NamespacedName)
+			r.pending.drop(req.NamespacedName)
 			if r.failures != nil {
 				r.failures.reset(req.NamespacedName)
 			}
@@ -127,18 +131,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	defer func(start time.Time) { reconcileDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 	r.checks.refresh(ctx)
 	r.trackings.refresh(ctx)
-	orig := app.DeepCopy()
 	result := r.reconcileApp(ctx, app, freshness(app))
 	if _, asked := app.Annotations[RefreshAnnotation]; asked {
 		delete(app.Annotations, RefreshAnnotation)
 	}
 	recordAppInfo(orig, app)
+	if wait, ok := holdWrite(orig, app); ok {
+		r.pending.hold(orig, app)
+		return soonest(result, wait), nil
+	}
+	r.pending.drop(req.NamespacedName)
 	if !r.worthWriting(orig, app) {
 		return result, nil
 	}
+	r.announce(orig, app)
 	crashpoint.Hit(crashpoint.StatusBeforeWrite)
-	if err := r.Client.Patch(ctx, app, r.statusPatch(orig)); err != nil {
-		r.forgetFresh(req.NamespacedName)
+	if err := r.Client.Patch(ctx, app, r.statusPatch(orig, confirmed)); err != nil {
+		if r.fresh != nil {
+			r.fresh.Store(req.NamespacedName, staleVersion)
+		}
 		return ctrl.Result{}, fmt.Errorf("write status of %s: %w", app.Name, err)
 	}
 	crashpoint.Hit(crashpoint.StatusAfterWrite)
@@ -148,39 +159,70 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return result, nil
 }
 
-// statusPatch is a merge patch from orig; with sharding it is optimistic,
-// so while the fleet rebalances two replicas never both step one
-// operation: the second write fails and is retried on fresh state.
-func (r *Reconciler) statusPatch(orig *v1alpha1.Application) client.Patch {
-	if r.Shards != nil {
+// statusPatch is a merge patch from orig. It is optimistic when orig was
+// not confirmed as the latest version (see read), and with sharding, so
+// while the fleet rebalances two replicas never both step one operation:
+// the second write fails and is retried on fresh state.
+func (r *Reconciler) statusPatch(orig *v1alpha1.Application, confirmed bool) client.Patch {
+	if r.Shards != nil || !confirmed {
 		return client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
 	}
 	return client.MergeFrom(orig)
 }
 
-// read returns the Application to reconcile. An operation steps on the
-// progress it last wrote, which a lagging cache may not show yet, so the
-// cached copy is used only when it is exactly the version this controller
-// last read from the API server or wrote; otherwise (a user's change, a
-// cache behind our own write) the API server is asked. A steady fleet's
-// resyncs thus cost no read.
-func (r *Reconciler) read(ctx context.Context, key types.NamespacedName) (*v1alpha1.Application, error) {
-	app := &v1alpha1.Application{}
-	if r.Reader == nil || r.fresh == nil {
-		return app, r.Client.Get(ctx, key, app)
+// read returns the Application to reconcile (with its unwritten progress,
+// see pendingWrites), the version stored in the API server that a write
+// patches, and whether that is known to be the latest version.
+//
+// An operation steps on the progress it last wrote, which a lagging cache
+// may not show yet, so the cached copy of an app this controller wrote is
+// used only when it is exactly the version it last read from the API
+// server or wrote; otherwise (a user's change, a cache behind our own
+// write) the API server is asked. An app this process has not written yet
+// (new, or first seen after a start) is read from the cache, which the
+// event that brought it here filled, and is not confirmed (unless it has
+// an operation to step): its status write then carries its
+// resourceVersion, so a cache that was behind after all makes the write
+// fail and the next round ask the API server. A steady fleet's resyncs,
+// and a new fleet's first syncs, thus cost no read.
+func (r *Reconciler) read(ctx context.Context, key types.NamespacedName) (app, stored *v1alpha1.Application, confirmed bool, err error) {
+	stored, confirmed, err = r.readStored(ctx, key)
+	if err != nil {
+		return nil, nil, false, err
 	}
-	if rv, ok := r.fresh.Load(key); ok {
+	return r.pending.apply(stored), stored, confirmed, nil
+}
+
+func (r *Reconciler) readStored(ctx context.Context, key types.NamespacedName) (app *v1alpha1.Application, confirmed bool, err error) {
+	app = &v1alpha1.Application{}
+	if r.Reader == nil || r.fresh == nil {
+		return app, true, r.Client.Get(ctx, key, app)
+	}
+	rv, known := r.fresh.Load(key)
+	if !known {
+		err := r.Client.Get(ctx, key, app)
+		if err != nil || (app.Operation == nil && runningOperation(app) == nil) {
+			return app, false, err
+		}
+		// an operation steps only on confirmed progress
+		app = &v1alpha1.Application{}
+	}
+	if known && rv != staleVersion {
 		if err := r.Client.Get(ctx, key, app); err == nil && app.ResourceVersion == rv {
-			return app, nil
+			return app, true, nil
 		}
 		app = &v1alpha1.Application{}
 	}
 	if err := r.Reader.Get(ctx, key, app); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	r.fresh.Store(key, app.ResourceVersion)
-	return app, nil
+	return app, true, nil
 }
+
+// staleVersion marks an app whose cached copy proved stale: it is read
+// from the API server next time.
+const staleVersion = "stale"
 
 func (r *Reconciler) forgetFresh(key types.NamespacedName) {
 	if r.fresh != nil {
@@ -240,9 +282,10 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		return ctrl.Result{RequeueAfter: wait}
 	}
 	blocked := false
-	// A new operation is written as Running, with its start, before its
-	// first step: the names of generateName hooks and the resumption after
-	// a crash depend on that start.
+	// A new operation with hooks is written as Running, with its start,
+	// before its first step: the names of generateName hooks and their
+	// adoption after a crash depend on that start. An operation of
+	// resources alone takes its first step at once (see holdWrite).
 	started := false
 	if running == nil {
 		blocked = r.recordDependencies(ctx, app)
@@ -254,7 +297,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 		}
 		if op != nil {
 			r.startOperation(app, op, cmp.revisions)
-			running, started = app.Status.OperationState, true
+			running = app.Status.OperationState
 			logger.Info("sync started", "app", app.Namespace+"/"+app.Name, "revision", running.Operation.Sync.Revision, "automated", op.InitiatedBy.Automated)
 			if pinned := pinnedRevisions(app, running); strings.Join(pinned, ",") != strings.Join(cmp.revisions, ",") {
 				// a sync to another revision (a rollback) renders that revision
@@ -263,13 +306,15 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 					return ctrl.Result{RequeueAfter: errorRequeue}
 				}
 			}
+			started = len(cmp.hooks) > 0
 		}
 	}
 	var requeue time.Duration
 	if running != nil && !started {
-		requeue = r.stepOperation(ctx, app, cmp)
+		applied := map[object.Key]*unstructured.Unstructured{}
+		requeue = r.stepOperation(ctx, app, cmp, applied)
 		state := &desiredState{revisions: cmp.revisions, objects: append(append([]*unstructured.Unstructured(nil), cmp.desired...), cmp.hooks...)}
-		if cmp, err = r.compare(ctx, app, state); err != nil {
+		if cmp, err = r.compareAfterStep(ctx, app, state, applied); err != nil {
 			return ctrl.Result{RequeueAfter: r.comparisonFailed(app, r.clusterFailed(err))}
 		}
 	}

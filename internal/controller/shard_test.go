@@ -66,8 +66,9 @@ func shardMembers(t *testing.T, c client.Client, ns string) []string {
 	return ids
 }
 
-// startedBy returns the Event source of the OperationStarted Events of an
-// Application: which replica synced it.
+// startedBy returns the Event source of the Events an Application's syncs
+// emitted (OperationStarted, OperationCompleted; a quick sync announces
+// only its end): which replica synced it.
 func startedBy(t *testing.T, c client.Client, ns, app string) []string {
 	t.Helper()
 	var events corev1.EventList
@@ -76,7 +77,7 @@ func startedBy(t *testing.T, c client.Client, ns, app string) []string {
 	}
 	var by []string
 	for _, e := range events.Items {
-		if e.InvolvedObject.Name == app && e.Reason == "OperationStarted" {
+		if e.InvolvedObject.Name == app && (e.Reason == "OperationStarted" || e.Reason == "OperationCompleted") {
 			by = append(by, e.Source.Component)
 		}
 	}

@@ -40,6 +40,8 @@ type syncedCache struct {
 	apps    client.Reader
 	mu      sync.Mutex
 	entries map[string]syncedEntry
+	// children are what childState last found of each child Application.
+	children map[string]childSeen
 }
 
 type syncedEntry struct {
@@ -72,8 +74,8 @@ func (c *syncedCache) lookup(ctx context.Context, app *v1alpha1.Application, u *
 	if !ok || e.checker != checker || e.desired != desiredHash(app, u) {
 		return health.Status{}, false
 	}
-	if child, ok := c.childApp(ctx, u); ok {
-		return checker.Assess(child), intentVersion(child) == e.rv
+	if intent, h, ok := c.childState(ctx, u, checker); ok {
+		return h, intent == e.rv
 	}
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(u.GroupVersionKind())
@@ -86,6 +88,14 @@ func (c *syncedCache) lookup(ctx context.Context, app *v1alpha1.Application, u *
 // childApp returns the live Application u names from the full cache,
 // when u is an Application this controller caches.
 func (c *syncedCache) childApp(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, bool) {
+	live, ok := c.liveChild(ctx, u)
+	if !ok {
+		return nil, false
+	}
+	return convertChild(live, u)
+}
+
+func (c *syncedCache) liveChild(ctx context.Context, u *unstructured.Unstructured) (*v1alpha1.Application, bool) {
 	if c.apps == nil || u.GroupVersionKind().GroupKind() != applicationGK {
 		return nil, false
 	}
@@ -93,6 +103,10 @@ func (c *syncedCache) childApp(ctx context.Context, u *unstructured.Unstructured
 	if err := c.apps.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, live); err != nil {
 		return nil, false
 	}
+	return live, true
+}
+
+func convertChild(live *v1alpha1.Application, u *unstructured.Unstructured) (*unstructured.Unstructured, bool) {
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
 	if err != nil {
 		return nil, false
@@ -101,6 +115,46 @@ func (c *syncedCache) childApp(ctx context.Context, u *unstructured.Unstructured
 	out.SetGroupVersionKind(u.GroupVersionKind())
 	return out, true
 }
+
+// childSeen is what a parent last learned of a child Application at one
+// resourceVersion: its intentVersion and its health by one set of checks.
+type childSeen struct {
+	rv, intent string
+	checker    *health.Checker
+	health     health.Status
+}
+
+// childState returns the intentVersion and health of the child
+// Application u names. A parent looks at every child on each of its
+// rounds, so they are kept until the child's resourceVersion changes.
+func (c *syncedCache) childState(ctx context.Context, u *unstructured.Unstructured, checker *health.Checker) (intent string, h health.Status, ok bool) {
+	live, ok := c.liveChild(ctx, u)
+	if !ok {
+		return "", health.Status{}, false
+	}
+	key := live.Namespace + "/" + live.Name
+	c.mu.Lock()
+	seen, ok := c.children[key]
+	c.mu.Unlock()
+	if ok && seen.rv == live.ResourceVersion && seen.checker == checker {
+		return seen.intent, seen.health, true
+	}
+	obj, ok := convertChild(live, u)
+	if !ok {
+		return "", health.Status{}, false
+	}
+	seen = childSeen{rv: live.ResourceVersion, intent: intentVersion(obj), checker: checker, health: checker.Assess(obj)}
+	c.mu.Lock()
+	if c.children == nil || len(c.children) > maxChildren {
+		c.children = map[string]childSeen{}
+	}
+	c.children[key] = seen
+	c.mu.Unlock()
+	return seen.intent, seen.health, true
+}
+
+// maxChildren bounds the kept conversions of child Applications.
+const maxChildren = 100000
 
 var applicationGK = v1alpha1.SchemeGroupVersion.WithKind("Application").GroupKind()
 
@@ -160,20 +214,37 @@ func (c *syncedCache) remember(app *v1alpha1.Application, u, live *unstructured.
 	if c.entries == nil {
 		c.entries = map[string]syncedEntry{}
 	}
-	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, intent: metaIntent(live), health: h, checker: checker}
+	c.entries[entryKey(app, u)] = syncedEntry{desired: desiredHash(app, u), rv: rv, intent: metaIntent(live, u), health: h, checker: checker}
 }
 
-// metaIntent hashes what of an object decides whether it is in sync,
-// short of its spec: its generation (which the API server bumps on every
-// spec change of a kind with a status subresource) and its metadata. ""
-// for objects without a generation (ConfigMaps, Secrets, …).
-func metaIntent(o metav1.Object) string {
+// metaIntent hashes what of an object decides whether it is in sync with
+// desired, short of its spec: its generation (which the API server bumps
+// on every spec change of a kind with a status subresource), the labels
+// and annotations desired sets (others' keys, such as the Deployment
+// controller's revision annotation, never make it OutOfSync), its
+// finalizers, owners and deletion. "" for objects without a generation
+// (ConfigMaps, Secrets, …).
+func metaIntent(o metav1.Object, desired metav1.Object) string {
 	if o.GetGeneration() == 0 {
 		return ""
 	}
-	b, _ := json.Marshal([]any{o.GetGeneration(), o.GetLabels(), o.GetAnnotations(), o.GetFinalizers(), o.GetOwnerReferences(), o.GetDeletionTimestamp()})
+	b, _ := json.Marshal([]any{o.GetGeneration(), pick(o.GetLabels(), desired.GetLabels()), pick(o.GetAnnotations(), desired.GetAnnotations()),
+		o.GetFinalizers(), o.GetOwnerReferences(), o.GetDeletionTimestamp()})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+// pick is the live value (or its absence) of every key desired sets.
+func pick(live, desired map[string]string) map[string]*string {
+	out := make(map[string]*string, len(desired))
+	for k := range desired {
+		if v, ok := live[k]; ok {
+			out[k] = &v
+		} else {
+			out[k] = nil
+		}
+	}
+	return out
 }
 
 // statusOnly reports whether u was in sync and, by the metadata informer,
@@ -194,7 +265,7 @@ func (c *syncedCache) statusOnly(ctx context.Context, app *v1alpha1.Application,
 	if err := c.meta.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, m); err != nil {
 		return "", false
 	}
-	return e.intent, metaIntent(m) == e.intent
+	return e.intent, metaIntent(m, u) == e.intent
 }
 
 func (c *syncedCache) forget(app *v1alpha1.Application, u *unstructured.Unstructured) {
@@ -218,12 +289,44 @@ type recordingCluster struct {
 	checker *health.Checker
 	mu      *sync.Mutex // guards applied: a step applies concurrently
 	applied map[object.Key]*unstructured.Unstructured
-	opts    v1alpha1.SyncOptions
+	// compared is the health of each object as the comparison just
+	// before the step found it.
+	compared map[object.Key]health.Status
+	opts     v1alpha1.SyncOptions
 }
 
-func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1.SyncOptions) recordingCluster {
+// newRecordingCluster records the step's applies in applied, which the
+// comparison after the step reads (see syncedMemo.applied).
+func newRecordingCluster(r *Reconciler, app *v1alpha1.Application, opts v1alpha1.SyncOptions, cmp *comparison, applied map[object.Key]*unstructured.Unstructured) recordingCluster {
 	return recordingCluster{Client: r.Cluster, app: app, synced: r.synced, checker: r.checks.get(),
-		mu: &sync.Mutex{}, applied: map[object.Key]*unstructured.Unstructured{}, opts: opts}
+		mu: &sync.Mutex{}, applied: applied, compared: comparedHealth(cmp), opts: opts}
+}
+
+// comparedHealth is the health of every object the comparison found live.
+func comparedHealth(cmp *comparison) map[object.Key]health.Status {
+	out := map[object.Key]health.Status{}
+	for _, res := range cmp.resources {
+		if res.Health == nil || health.Code(res.Health.Status) == health.Missing {
+			continue
+		}
+		k := object.Key{Group: res.Group, Kind: res.Kind, Namespace: res.Namespace, Name: res.Name}
+		out[k] = health.Status{Code: health.Code(res.Health.Status), Message: res.Health.Message}
+	}
+	return out
+}
+
+// Known answers a step's health check of an object it did not apply
+// from the comparison made moments before, instead of a GET.
+func (c recordingCluster) Known(u *unstructured.Unstructured) (health.Status, bool) {
+	k := object.KeyOf(u)
+	c.mu.Lock()
+	_, fresh := c.applied[k]
+	c.mu.Unlock()
+	if fresh {
+		return health.Status{}, false
+	}
+	h, ok := c.compared[k]
+	return h, ok
 }
 
 // applyMode is how u is written, by the app's and its own sync options.

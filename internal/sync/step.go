@@ -99,6 +99,9 @@ type Options struct {
 	OperationID string
 	// Health assesses a live object; default health.Assess.
 	Health func(*unstructured.Unstructured) health.Status
+	// Known, when set, may answer the health of a resource (not a hook)
+	// the caller saw in this same round, instead of a read.
+	Known func(*unstructured.Unstructured) (health.Status, bool)
 	// SkipDryRunOnMissingResource lets every object whose kind is not yet
 	// served wait for it (its CRD comes from elsewhere), as the
 	// per-resource sync option does for one object.

@@ -75,6 +75,11 @@ func (s *stepper) check(ctx context.Context, t Task) (bool, error) {
 	if t.Hook && r.HookPhase != HookRunning {
 		return true, nil
 	}
+	if !t.Hook && s.opts.Known != nil {
+		if st, ok := s.opts.Known(t.Obj); ok {
+			return s.resourceDone(t, r, st), nil
+		}
+	}
 	live, err := s.c.Get(ctx, t.Obj)
 	if err != nil {
 		return false, err
@@ -87,13 +92,7 @@ func (s *stepper) check(ctx context.Context, t Task) (bool, error) {
 	}
 	st := s.opts.Health(live)
 	if !t.Hook {
-		switch st.Code {
-		case health.Healthy, health.Suspended:
-			return true, nil
-		case health.Degraded:
-			r.Code, r.Message = SyncFailed, joinNonEmpty(describe(t)+" is Degraded", st.Message)
-		}
-		return false, nil
+		return s.resourceDone(t, r, st), nil
 	}
 	switch st.Code {
 	case health.Healthy:
@@ -106,6 +105,18 @@ func (s *stepper) check(ctx context.Context, t Task) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// resourceDone reports whether a resource of health st is done; a
+// Degraded one is recorded as failed.
+func (s *stepper) resourceDone(t Task, r *Record, st health.Status) bool {
+	switch st.Code {
+	case health.Healthy, health.Suspended:
+		return true
+	case health.Degraded:
+		r.Code, r.Message = SyncFailed, joinNonEmpty(describe(t)+" is Degraded", st.Message)
+	}
+	return false
 }
 
 // deleteHooks deletes the ended hooks whose delete policy asks for it
