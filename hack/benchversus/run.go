@@ -31,10 +31,6 @@ const appNamespace = "argocd"
 // rootName is the app-of-apps workload's root Application.
 const rootName = "root"
 
-// podsPerNode is how many Pods the benchmark puts on one kwok node at
-// most (internal/controlplane gives each room for 1000).
-const podsPerNode = 500
-
 // system is Argo CD or flotilla, run as processes against one plane.
 type system interface {
 	name() string
@@ -114,7 +110,7 @@ func runOne(ctx context.Context, o options, workload string, sys system, logDir 
 }
 
 func (e *env) setUp(ctx context.Context) error {
-	nodes := (e.o.apps + podsPerNode - 1) / podsPerNode
+	nodes := benchkit.NodesFor(e.o.apps)
 	fmt.Printf("== starting a fresh control plane (%d kwok node(s))\n", nodes)
 	var err error
 	if e.plane, err = controlplane.Start(ctx, controlplane.Options{Nodes: nodes}); err != nil {
