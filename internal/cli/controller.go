@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 func newControllerCmd(opts *options) *cobra.Command {
 	var c controller.Options
 	var development bool
+	var gcPercent int
 	cmd := &cobra.Command{
 		Use:   "controller",
 		Short: "Run the controller that reconciles Applications",
@@ -39,6 +41,9 @@ writes sync and health status back, as Argo CD's application controller does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctrl.SetLogger(zap.New(zap.UseDevMode(development), zap.WriteTo(opts.err)))
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(gcPercent)
+			}
 			cfg, err := opts.restConfig()
 			if err != nil {
 				return err
@@ -72,9 +77,10 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.BoolVar(&c.LeaderElection, "leader-elect", true, "elect a leader so only one replica reconciles")
 	f.StringVar(&c.MetricsAddr, "metrics-addr", ":8080", `address of the Prometheus metrics endpoint ("0" disables)`)
 	f.StringVar(&c.HealthAddr, "health-addr", ":8081", `address of the /healthz and /readyz endpoints ("0" disables)`)
-	f.Float32Var(&c.QPS, "kube-api-qps", 100, "requests per second to the Kubernetes API")
-	f.IntVar(&c.Burst, "kube-api-burst", 200, "burst of requests to the Kubernetes API")
+	f.Float32Var(&c.QPS, "kube-api-qps", 0, "requests per second to the Kubernetes API; 0: no client-side limit, the API server's priority and fairness paces the controller (its 429 answers are retried when they say)")
+	f.IntVar(&c.Burst, "kube-api-burst", 0, "burst of requests to the Kubernetes API with --kube-api-qps (default twice the QPS)")
 	f.BoolVar(&development, "dev-log", false, "human-readable logs instead of JSON")
+	f.IntVar(&gcPercent, "gc-percent", defaultGCPercent, "heap growth before a garbage collection, as GOGC (which wins when set): lower keeps less memory for a little more CPU")
 	f.StringSliceVar(&c.AppNamespaces, "application-namespaces", nil, "further namespaces (globs, or /regexps/) whose Applications are reconciled when their project's sourceNamespaces allow it")
 	f.StringVar(&c.WebhookAddr, "webhook-addr", ":8082", `address of the git push webhook, served at /api/webhook ("0" disables)`)
 	f.BoolVar(&c.Sharding, "sharding", false, "split Applications among all replicas run with --sharding (found through Leases; no leader election)")
@@ -84,6 +90,11 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.StringSliceVar(&c.Namespaced, "namespaced", nil, "a namespaced install: watch and write only in these namespaces (and Applications, ApplicationSets and AppProjects in -n), on this cluster; apps that need more get an InvalidSpecError")
 	return cmd
 }
+
+// defaultGCPercent keeps the controller's heap within half again its live
+// data (Go's default lets it double): a fleet's caches are most of a
+// controller's memory, and its allocation rate is low (docs/benchmarks.md).
+const defaultGCPercent = 50
 
 func defaultCacheDir() string {
 	if d, err := os.UserCacheDir(); err == nil {

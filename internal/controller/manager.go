@@ -50,8 +50,11 @@ type Options struct {
 	// custom health checks, and argocd-cm's tracking settings, are read
 	// again (default 30s).
 	HealthChecksReload time.Duration
-	// QPS and Burst limit requests to the API server (defaults 100, 200
-	// when the rest config sets none).
+	// QPS > 0 limits requests to the API server to QPS a second, Burst
+	// at once (default 2×QPS). 0 sets no client-side limit: the API
+	// server's priority and fairness paces the controller (client-go
+	// retries its 429 answers after their Retry-After), and the workers
+	// bound how many requests are in flight.
 	QPS   float32
 	Burst int
 	// AppNamespaces are globs (or /regexps/) of further namespaces whose
@@ -113,12 +116,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	cfg = rest.CopyConfig(cfg)
-	if opts.QPS > 0 {
-		cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	cfg.QPS, cfg.Burst, cfg.RateLimiter = opts.QPS, opts.Burst, nil
+	switch {
+	case opts.QPS <= 0:
+		cfg.QPS = -1 // client-go: no rate limiter
+	case opts.Burst <= 0:
+		cfg.Burst = max(int(2*opts.QPS), 1)
 	}
-	if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = 100, 200
-	}
+	countRequests(cfg)
 	if err := opts.validateSharding(); err != nil {
 		return nil, err
 	}
@@ -139,6 +144,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	scope.restrictCache(&cacheOpts, opts.AppNamespaces)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
+		MapperProvider:          newRESTMapper,
 		Logger:                  opts.Logger,
 		Cache:                   cacheOpts,
 		LeaderElection:          opts.LeaderElection && !opts.sharded(),
