@@ -71,13 +71,17 @@ func newSession(o options) (*session, error) {
 	return &session{opts: o, flotilla: bin, logDir: dir, defaults: d}, nil
 }
 
-// flagDefault is the "(default X)" of --name in a cobra help text, or "?".
+// flagDefault is the "(default X)" of --name in a cobra help text, "0"
+// for a flag cobra shows without one (its zero value), or "?".
 func flagDefault(help, name string) string {
 	m := regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(name) + `\s.*\(default ([^)]*)\)\s*$`).FindStringSubmatch(help)
-	if m == nil {
-		return "?"
+	switch {
+	case m != nil:
+		return m[1]
+	case regexp.MustCompile(`(?m)^\s+--` + regexp.QuoteMeta(name) + `\s`).MatchString(help):
+		return "0"
 	}
-	return m[1]
+	return "?"
 }
 
 // controllerSettings says what the controller ran with: its defaults, or
