@@ -22,14 +22,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"flotilla.dev/flotilla/hack/benchkit"
 )
 
 type options struct {
@@ -74,18 +71,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	ctrllog.SetLogger(logr.Discard())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, o)
-	stop()
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(os.Stderr, "benchversus: interrupted")
-		} else {
-			fmt.Fprintln(os.Stderr, "benchversus:", err)
-		}
-		os.Exit(1)
-	}
+	benchkit.Main("benchversus", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // pick parses a comma-separated list of names out of known, in known's

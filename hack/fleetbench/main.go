@@ -34,14 +34,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"flotilla.dev/flotilla/hack/benchkit"
 )
@@ -87,23 +82,11 @@ func main() {
 	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -shards ≥ 2: SIGKILL one replica this long after the root is created and time the fleet's recovery")
 	flag.Parse()
 
-	err := o.parse(sweep)
-	if err != nil {
+	if err := o.parse(sweep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
 		os.Exit(2)
 	}
-	ctrllog.SetLogger(logr.Discard())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, o)
-	stop()
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(os.Stderr, "fleetbench: interrupted")
-		} else {
-			fmt.Fprintln(os.Stderr, "fleetbench:", err)
-		}
-		os.Exit(1)
-	}
+	benchkit.Main("fleetbench", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // parse checks the options and reads -sweep.
