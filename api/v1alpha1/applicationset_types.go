@@ -360,25 +360,16 @@ type GitFileGeneratorItem struct {
 }
 
 // SCMProviderGenerator defines a generator that scrapes a SCMaaS API to find candidate repos.
-//
-// The provider blocks and filters are kept as raw JSON: flotilla does not
-// implement this generator yet, and keeping them untyped loses nothing.
 type SCMProviderGenerator struct {
 	// Which provider to use and config for it.
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Github *apiextensionsv1.JSON `json:"github,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Gitlab *apiextensionsv1.JSON `json:"gitlab,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Bitbucket *apiextensionsv1.JSON `json:"bitbucket,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	BitbucketServer *apiextensionsv1.JSON `json:"bitbucketServer,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Gitea *apiextensionsv1.JSON `json:"gitea,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	AzureDevOps *apiextensionsv1.JSON `json:"azureDevOps,omitempty"`
+	Github          *SCMProviderGeneratorGithub          `json:"github,omitempty"`
+	Gitlab          *SCMProviderGeneratorGitlab          `json:"gitlab,omitempty"`
+	Bitbucket       *SCMProviderGeneratorBitbucket       `json:"bitbucket,omitempty"`
+	BitbucketServer *SCMProviderGeneratorBitbucketServer `json:"bitbucketServer,omitempty"`
+	Gitea           *SCMProviderGeneratorGitea           `json:"gitea,omitempty"`
+	AzureDevOps     *SCMProviderGeneratorAzureDevOps     `json:"azureDevOps,omitempty"`
 	// Filters for which repos should be considered.
-	Filters []apiextensionsv1.JSON `json:"filters,omitempty"`
+	Filters []SCMProviderGeneratorFilter `json:"filters,omitempty"`
 	// Which protocol to use for the SCM URL. Default is provider-specific but ssh if possible. Not all providers
 	// necessarily support all protocols.
 	CloneProtocol string `json:"cloneProtocol,omitempty"`
@@ -388,34 +379,287 @@ type SCMProviderGenerator struct {
 
 	// Values contains key/value pairs which are passed directly as parameters to the template
 	Values map[string]string `json:"values,omitempty"`
+	// AWSCodeCommit is accepted so Argo CD's sets load; flotilla refuses
+	// to run it (it needs AWS, which no test can run).
 	// +kubebuilder:pruning:PreserveUnknownFields
 	AWSCodeCommit *apiextensionsv1.JSON `json:"awsCodeCommit,omitempty"`
 }
 
+// SecretRef names a key of a Secret in the ApplicationSet's namespace.
+type SecretRef struct {
+	SecretName string `json:"secretName"`
+	Key        string `json:"key"`
+}
+
+// ConfigMapKeyRef names a key of a ConfigMap in the ApplicationSet's namespace.
+type ConfigMapKeyRef struct {
+	ConfigMapName string `json:"configMapName"`
+	Key           string `json:"key"`
+}
+
+// SCMProviderGeneratorGitea defines connection info specific to Gitea.
+type SCMProviderGeneratorGitea struct {
+	// Gitea organization or user to scan. Required.
+	Owner string `json:"owner"`
+	// The Gitea URL to talk to. For example https://gitea.mydomain.com/.
+	API string `json:"api"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// Scan all branches instead of just the default branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+	// Allow self-signed TLS / Certificates; default: false
+	Insecure bool `json:"insecure,omitempty"`
+	// ExcludeArchivedRepos leaves archived repositories out.
+	ExcludeArchivedRepos bool `json:"excludeArchivedRepos,omitempty"`
+}
+
+// SCMProviderGeneratorGithub defines connection info specific to GitHub.
+type SCMProviderGeneratorGithub struct {
+	// GitHub org to scan. Required.
+	Organization string `json:"organization"`
+	// The GitHub API URL to talk to. If blank, use https://api.github.com/.
+	API string `json:"api,omitempty"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// AppSecretName is a reference to a GitHub App repo-creds secret.
+	AppSecretName string `json:"appSecretName,omitempty"`
+	// Scan all branches instead of just the default branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+	// ExcludeArchivedRepos leaves archived repositories out.
+	ExcludeArchivedRepos bool `json:"excludeArchivedRepos,omitempty"`
+}
+
+// SCMProviderGeneratorGitlab defines connection info specific to Gitlab.
+type SCMProviderGeneratorGitlab struct {
+	// Gitlab group to scan. Required.  You can use either the project id (recommended) or the full namespaced path.
+	Group string `json:"group"`
+	// Recurse through subgroups (true) or scan only the base group (false).  Defaults to "false"
+	IncludeSubgroups bool `json:"includeSubgroups,omitempty"`
+	// The Gitlab API URL to talk to.
+	API string `json:"api,omitempty"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// Scan all branches instead of just the default branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+	// Skips validating the SCM provider's TLS certificate - useful for self-signed certificates.; default: false
+	Insecure bool `json:"insecure,omitempty"`
+	// When recursing through subgroups, also include shared Projects (true) or scan only the subgroups under same path (false).  Defaults to "true"
+	IncludeSharedProjects *bool `json:"includeSharedProjects,omitempty"`
+	// Filter repos list based on Gitlab Topic.
+	Topic string `json:"topic,omitempty"`
+	// ConfigMap key holding the trusted certificates
+	CARef *ConfigMapKeyRef `json:"caRef,omitempty"`
+	// IncludeArchivedRepos keeps archived repositories in.
+	IncludeArchivedRepos bool `json:"includeArchivedRepos,omitempty"`
+}
+
+// SCMProviderGeneratorBitbucket defines connection info specific to Bitbucket Cloud (API version 2).
+type SCMProviderGeneratorBitbucket struct {
+	// Bitbucket workspace to scan. Required.
+	Owner string `json:"owner"`
+	// Bitbucket user to use when authenticating.  Should have a "member" role to be able to read all repositories and branches.  Required
+	User string `json:"user"`
+	// The app password to use for the user.  Required. See: https://support.atlassian.com/bitbucket-cloud/docs/app-passwords/
+	AppPasswordRef *SecretRef `json:"appPasswordRef"`
+	// Scan all branches instead of just the main branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+}
+
+// SCMProviderGeneratorBitbucketServer defines connection info specific to Bitbucket Server.
+type SCMProviderGeneratorBitbucketServer struct {
+	// Project to scan. Required.
+	Project string `json:"project"`
+	// The Bitbucket Server REST API URL to talk to. Required.
+	API string `json:"api"`
+	// Credentials for Basic auth
+	BasicAuth *BasicAuthBitbucketServer `json:"basicAuth,omitempty"`
+	// Scan all branches instead of just the default branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+	// Credentials for AccessToken (Bearer auth)
+	BearerToken *BearerTokenBitbucket `json:"bearerToken,omitempty"`
+	// Allow self-signed TLS / Certificates; default: false
+	Insecure bool `json:"insecure,omitempty"`
+	// ConfigMap key holding the trusted certificates
+	CARef *ConfigMapKeyRef `json:"caRef,omitempty"`
+}
+
+// SCMProviderGeneratorAzureDevOps defines connection info specific to Azure DevOps.
+type SCMProviderGeneratorAzureDevOps struct {
+	// Azure Devops organization. Required. E.g. "my-organization".
+	Organization string `json:"organization"`
+	// The URL to Azure DevOps. If blank, use https://dev.azure.com.
+	API string `json:"api,omitempty"`
+	// Azure Devops team project. Required. E.g. "my-team".
+	TeamProject string `json:"teamProject"`
+	// The Personal Access Token (PAT) to use when connecting. Required.
+	AccessTokenRef *SecretRef `json:"accessTokenRef"`
+	// Scan all branches instead of just the default branch.
+	AllBranches bool `json:"allBranches,omitempty"`
+}
+
+// SCMProviderGeneratorFilter is a single repository filter.
+// If multiple filter types are set on a single struct, they will be AND'd together. All filters must
+// pass for a repo to be included.
+type SCMProviderGeneratorFilter struct {
+	// A regex for repo names.
+	RepositoryMatch *string `json:"repositoryMatch,omitempty"`
+	// An array of paths, all of which must exist.
+	PathsExist []string `json:"pathsExist,omitempty"`
+	// An array of paths, all of which must not exist.
+	PathsDoNotExist []string `json:"pathsDoNotExist,omitempty"`
+	// A regex which must match at least one label.
+	LabelMatch *string `json:"labelMatch,omitempty"`
+	// A regex which must match the branch name.
+	BranchMatch *string `json:"branchMatch,omitempty"`
+}
+
 // PullRequestGenerator defines a generator that scrapes a PullRequest API to find candidate pull requests.
-//
-// The provider blocks and filters are kept as raw JSON: flotilla does not
-// implement this generator yet, and keeping them untyped loses nothing.
 type PullRequestGenerator struct {
 	// Which provider to use and config for it.
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Github *apiextensionsv1.JSON `json:"github,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	GitLab *apiextensionsv1.JSON `json:"gitlab,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Gitea *apiextensionsv1.JSON `json:"gitea,omitempty"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	BitbucketServer *apiextensionsv1.JSON `json:"bitbucketServer,omitempty"`
+	Github          *PullRequestGeneratorGithub          `json:"github,omitempty"`
+	GitLab          *PullRequestGeneratorGitLab          `json:"gitlab,omitempty"`
+	Gitea           *PullRequestGeneratorGitea           `json:"gitea,omitempty"`
+	BitbucketServer *PullRequestGeneratorBitbucketServer `json:"bitbucketServer,omitempty"`
 	// Filters for which pull requests should be considered.
-	Filters []apiextensionsv1.JSON `json:"filters,omitempty"`
+	Filters []PullRequestGeneratorFilter `json:"filters,omitempty"`
 	// Standard parameters.
-	RequeueAfterSeconds *int64                 `json:"requeueAfterSeconds,omitempty"`
-	Template            ApplicationSetTemplate `json:"template,omitempty,omitzero"`
-	// +kubebuilder:pruning:PreserveUnknownFields
-	Bitbucket *apiextensionsv1.JSON `json:"bitbucket,omitempty"`
+	RequeueAfterSeconds *int64                         `json:"requeueAfterSeconds,omitempty"`
+	Template            ApplicationSetTemplate         `json:"template,omitempty,omitzero"`
+	Bitbucket           *PullRequestGeneratorBitbucket `json:"bitbucket,omitempty"`
 	// Additional provider to use and config for it.
-	// +kubebuilder:pruning:PreserveUnknownFields
-	AzureDevOps *apiextensionsv1.JSON `json:"azuredevops,omitempty"`
+	AzureDevOps *PullRequestGeneratorAzureDevOps `json:"azuredevops,omitempty"`
+	// Values contains key/value pairs which are passed directly as parameters to the template
+	Values map[string]string `json:"values,omitempty"`
+	// ContinueOnRepoNotFoundError is a flag to continue the ApplicationSet Pull Request generator parameters generation even if the repository is not found.
+	ContinueOnRepoNotFoundError bool `json:"continueOnRepoNotFoundError,omitempty"`
+}
+
+// PullRequestGeneratorGitea defines connection info specific to Gitea.
+type PullRequestGeneratorGitea struct {
+	// Gitea org or user to scan. Required.
+	Owner string `json:"owner"`
+	// Gitea repo name to scan. Required.
+	Repo string `json:"repo"`
+	// The Gitea API URL to talk to. Required
+	API string `json:"api"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// Allow insecure tls, for self-signed certificates; default: false.
+	Insecure bool `json:"insecure,omitempty"`
+	// Labels is used to filter the PRs that you want to target
+	Labels []string `json:"labels,omitempty"`
+}
+
+// PullRequestGeneratorAzureDevOps defines connection info specific to AzureDevOps.
+type PullRequestGeneratorAzureDevOps struct {
+	// Azure DevOps org to scan. Required.
+	Organization string `json:"organization"`
+	// Azure DevOps project name to scan. Required.
+	Project string `json:"project"`
+	// Azure DevOps repo name to scan. Required.
+	Repo string `json:"repo"`
+	// The Azure DevOps API URL to talk to. If blank, use https://dev.azure.com/.
+	API string `json:"api,omitempty"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// Labels is used to filter the PRs that you want to target
+	Labels []string `json:"labels,omitempty"`
+}
+
+// PullRequestGeneratorGithub defines connection info specific to GitHub.
+type PullRequestGeneratorGithub struct {
+	// GitHub org or user to scan. Required.
+	Owner string `json:"owner"`
+	// GitHub repo name to scan. Required.
+	Repo string `json:"repo"`
+	// The GitHub API URL to talk to. If blank, use https://api.github.com/.
+	API string `json:"api,omitempty"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// AppSecretName is a reference to a GitHub App repo-creds secret with permission to access pull requests.
+	AppSecretName string `json:"appSecretName,omitempty"`
+	// Labels is used to filter the PRs that you want to target
+	Labels []string `json:"labels,omitempty"`
+}
+
+// PullRequestGeneratorGitLab defines connection info specific to GitLab.
+type PullRequestGeneratorGitLab struct {
+	// GitLab project to scan. Required.
+	Project string `json:"project"`
+	// The GitLab API URL to talk to. If blank, uses https://gitlab.com/.
+	API string `json:"api,omitempty"`
+	// Authentication token reference.
+	TokenRef *SecretRef `json:"tokenRef,omitempty"`
+	// Labels is used to filter the MRs that you want to target
+	Labels []string `json:"labels,omitempty"`
+	// PullRequestState is an additional MRs filter to get only those with a certain state. Default: "" (all states).
+	// Valid values: opened, closed, merged, locked.
+	PullRequestState string `json:"pullRequestState,omitempty"`
+	// Skips validating the SCM provider's TLS certificate - useful for self-signed certificates.; default: false
+	Insecure bool `json:"insecure,omitempty"`
+	// ConfigMap key holding the trusted certificates
+	CARef *ConfigMapKeyRef `json:"caRef,omitempty"`
+}
+
+// PullRequestGeneratorBitbucketServer defines connection info specific to BitbucketServer.
+type PullRequestGeneratorBitbucketServer struct {
+	// Project to scan. Required.
+	Project string `json:"project"`
+	// Repo name to scan. Required.
+	Repo string `json:"repo"`
+	// The Bitbucket REST API URL to talk to e.g. https://bitbucket.org/rest Required.
+	API string `json:"api"`
+	// Credentials for Basic auth
+	BasicAuth *BasicAuthBitbucketServer `json:"basicAuth,omitempty"`
+	// Credentials for AccessToken (Bearer auth)
+	BearerToken *BearerTokenBitbucket `json:"bearerToken,omitempty"`
+	// Allow insecure tls, for self-signed certificates; default: false.
+	Insecure bool `json:"insecure,omitempty"`
+	// ConfigMap key holding the trusted certificates
+	CARef *ConfigMapKeyRef `json:"caRef,omitempty"`
+}
+
+// PullRequestGeneratorBitbucket defines connection info specific to Bitbucket Cloud.
+type PullRequestGeneratorBitbucket struct {
+	// Workspace to scan. Required.
+	Owner string `json:"owner"`
+	// Repo name to scan. Required.
+	Repo string `json:"repo"`
+	// The Bitbucket REST API URL to talk to. If blank, uses https://api.bitbucket.org/2.0.
+	API string `json:"api,omitempty"`
+	// Credentials for Basic auth
+	BasicAuth *BasicAuthBitbucketServer `json:"basicAuth,omitempty"`
+	// Credentials for AppToken (Bearer auth)
+	BearerToken *BearerTokenBitbucketCloud `json:"bearerToken,omitempty"`
+}
+
+// BearerTokenBitbucket defines the Bearer token for BitBucket AppToken auth.
+type BearerTokenBitbucket struct {
+	// Password (or personal access token) reference.
+	TokenRef *SecretRef `json:"tokenRef"`
+}
+
+// BearerTokenBitbucketCloud defines the Bearer token for BitBucket AppToken auth.
+type BearerTokenBitbucketCloud struct {
+	// Password (or personal access token) reference.
+	TokenRef *SecretRef `json:"tokenRef"`
+}
+
+// BasicAuthBitbucketServer defines the username/(password or personal access token) for Basic auth.
+type BasicAuthBitbucketServer struct {
+	// Username for Basic auth
+	Username string `json:"username"`
+	// Password (or personal access token) reference.
+	PasswordRef *SecretRef `json:"passwordRef"`
+}
+
+// PullRequestGeneratorFilter is a single pull request filter.
+// If multiple filter types are set on a single struct, they will be AND'd together. All filters must
+// pass for a pull request to be included.
+type PullRequestGeneratorFilter struct {
+	BranchMatch       *string `json:"branchMatch,omitempty"`
+	TargetBranchMatch *string `json:"targetBranchMatch,omitempty"`
+	TitleMatch        *string `json:"titleMatch,omitempty"`
 }
 
 // PluginConfigMapRef names the ConfigMap that configures a generator plugin.
