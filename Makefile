@@ -2,7 +2,8 @@
 #   make demo   local control plane + example app-of-apps reconciled by flotilla
 #   make test   every test, against real components
 # Both install what they need first (hack/install-deps.sh, the control plane
-# build into the git-ignored cache).
+# build into the git-ignored cache; the tests also a Gitea server built from
+# its Go module, hack/build-gitea.sh).
 
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -14,7 +15,7 @@ LDFLAGS := -s -w -X flotilla.dev/flotilla/internal/cli.version=$(VERSION)
 TAGS := kustomize_disable_go_plugin_support
 TEST_FLAGS ?= -race -count=1 -timeout 40m -tags $(TAGS)
 
-.PHONY: all build deps controlplane demo demo-check bench-fleet bench-versus test test-short fuzz lint generate
+.PHONY: all build deps controlplane gitea demo demo-check bench-fleet bench-versus test test-short fuzz lint generate
 
 all: build
 
@@ -26,6 +27,10 @@ build:
 
 controlplane: deps
 	bash hack/build-controlplane.sh
+
+# The forge the preview-environment tests run against (docs/applicationsets.md).
+gitea: deps
+	bash hack/build-gitea.sh
 
 demo: controlplane build
 	$(GO) run ./hack/demo --flotilla bin/flotilla
@@ -43,7 +48,7 @@ bench-fleet: controlplane build
 bench-versus: controlplane build
 	$(GO) run ./hack/benchversus --flotilla bin/flotilla $(BENCH_FLAGS)
 
-test: controlplane
+test: controlplane gitea
 	$(GO) test $(TEST_FLAGS) ./...
 
 # Pure unit tests only (no control plane).

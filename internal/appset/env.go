@@ -29,6 +29,26 @@ type Env struct {
 	// HTTPClient calls plugin generators; nil uses a client with the
 	// plugin's requestTimeout.
 	HTTPClient *http.Client
+	// SCM configures the pull-request and SCM-provider generators.
+	SCM SCMOptions
+}
+
+// SCMOptions configure the pull-request and SCM-provider generators, as
+// Argo CD's ApplicationSet controller flags do.
+type SCMOptions struct {
+	// AllowedAPIURLs is the allow-list of SCM API URLs a generator's api
+	// field may name (empty allows all; the default public APIs are always
+	// allowed).
+	AllowedAPIURLs []string
+	// TokenRefStrictMode reads tokens only from Secrets labelled
+	// argocd.argoproj.io/secret-type=scm-creds.
+	TokenRefStrictMode bool
+	// TokensFromEnv takes tokens from the environment (GITHUB_TOKEN,
+	// GITLAB_TOKEN, GITEA_TOKEN, BITBUCKET_TOKEN, BITBUCKET_SERVER_TOKEN,
+	// AZURE_DEVOPS_TOKEN) before Secrets: `flotilla appset generate`.
+	TokensFromEnv bool
+	// HTTPClient calls the forges; nil uses one with a 30 s timeout.
+	HTTPClient *http.Client
 }
 
 // Reader is the part of the cluster generators read.
@@ -62,4 +82,9 @@ const (
 	DefaultPluginRequeue = 30 * time.Minute
 	// DefaultDuckTypeRequeue is how often cluster decision resources are read again.
 	DefaultDuckTypeRequeue = 3 * time.Minute
+	// DefaultPullRequestRequeue is how often pull requests are listed
+	// again (webhooks refresh sooner).
+	DefaultPullRequestRequeue = 30 * time.Minute
+	// DefaultSCMProviderRequeue is how often repositories are listed again.
+	DefaultSCMProviderRequeue = 30 * time.Minute
 )

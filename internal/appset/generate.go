@@ -17,7 +17,8 @@ type Result struct {
 	// owner references (and the resources finalizer, see Desired).
 	Applications []v1alpha1.Application
 	// RequeueAfter is the least requeue interval among the generators
-	// (git, clusterDecisionResource and plugin ones ask for one); 0 means
+	// (git, clusterDecisionResource, plugin, pullRequest and scmProvider
+	// ones ask for one); 0 means
 	// none asked.
 	RequeueAfter time.Duration
 }
@@ -163,8 +164,10 @@ func (g *generation) params(gen *v1alpha1.ApplicationSetGenerator, kind string) 
 		return g.duckTypeParams(gen.ClusterDecisionResource)
 	case kindPlugin:
 		return g.pluginParams(gen.Plugin)
-	case kindSCMProvider, kindPullRequest:
-		return nil, fmt.Errorf("%s generator is not supported yet", kind)
+	case kindPullRequest:
+		return g.pullRequestParams(gen.PullRequest)
+	case kindSCMProvider:
+		return g.scmProviderParams(gen.SCMProvider)
 	}
 	return nil, fmt.Errorf("unknown generator %q", kind)
 }
@@ -225,7 +228,8 @@ func generatorTemplate(gen *v1alpha1.ApplicationSetGenerator) v1alpha1.Applicati
 }
 
 // requeueAfter is how soon a generator wants to run again: git and
-// clusterDecisionResource generators every 3 minutes, plugins every 30,
+// clusterDecisionResource generators every 3 minutes, plugins, pull
+// requests and SCM providers every 30,
 // unless requeueAfterSeconds says otherwise; matrix and merge the least of
 // their children; the others never (their inputs are watched).
 func requeueAfter(gen *v1alpha1.ApplicationSetGenerator) time.Duration {
@@ -236,6 +240,10 @@ func requeueAfter(gen *v1alpha1.ApplicationSetGenerator) time.Duration {
 		return seconds(gen.ClusterDecisionResource.RequeueAfterSeconds, DefaultDuckTypeRequeue)
 	case gen.Plugin != nil:
 		return seconds(gen.Plugin.RequeueAfterSeconds, DefaultPluginRequeue)
+	case gen.PullRequest != nil:
+		return seconds(gen.PullRequest.RequeueAfterSeconds, DefaultPullRequestRequeue)
+	case gen.SCMProvider != nil:
+		return seconds(gen.SCMProvider.RequeueAfterSeconds, DefaultSCMProviderRequeue)
 	case gen.Matrix != nil:
 		return childrenRequeue(gen.Matrix.Generators)
 	case gen.Merge != nil:

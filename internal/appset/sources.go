@@ -35,11 +35,18 @@ func GitSources(set *v1alpha1.ApplicationSet) []GitSource {
 }
 
 // walkGit calls fn for each git generator in gen and its children.
-// Children that do not decode are skipped: Generate reports them.
 func walkGit(gen *v1alpha1.ApplicationSetGenerator, fn func(*v1alpha1.GitGenerator)) {
-	if gen.Git != nil {
-		fn(gen.Git)
-	}
+	walk(gen, func(g *v1alpha1.ApplicationSetGenerator) {
+		if g.Git != nil {
+			fn(g.Git)
+		}
+	})
+}
+
+// walk calls fn for gen and each of its matrix and merge children, depth
+// first. Children that do not decode are skipped: Generate reports them.
+func walk(gen *v1alpha1.ApplicationSetGenerator, fn func(*v1alpha1.ApplicationSetGenerator)) {
+	fn(gen)
 	var children []v1alpha1.ApplicationSetNestedGenerator
 	if gen.Matrix != nil {
 		children = append(children, gen.Matrix.Generators...)
@@ -52,6 +59,6 @@ func walkGit(gen *v1alpha1.ApplicationSetGenerator, fn func(*v1alpha1.GitGenerat
 		if err != nil {
 			continue
 		}
-		walkGit(child, fn)
+		walk(child, fn)
 	}
 }

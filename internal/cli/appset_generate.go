@@ -63,6 +63,9 @@ func offlineGenerator(cacheDir string, repoMap manifests.RepoMap, clusters strin
 	}
 	gen := manifests.NewGenerator(cacheDir)
 	gen.RepoMap = repoMap
+	// Pull-request and SCM-provider generators take their tokens from
+	// the environment here: there are no Secrets to read.
+	gen.AppSetSCM = appset.SCMOptions{TokensFromEnv: true}
 	if clusters != "" {
 		objs, err := readObjects(clusters)
 		if err != nil {
@@ -121,8 +124,11 @@ serves one from a local directory or a mirror), and the clusters, plugin
 and cluster decision generators read the objects of --clusters, a YAML file
 of cluster Secrets (stringData or data), ConfigMaps and duck-typed
 resources. A set without a namespace is taken to be in -n (default argocd),
-where those objects are looked up too. SCM provider and pull request
-generators are not supported. The output is a preview: its owner
+where those objects are looked up too. Pull request and SCM provider
+generators call their forge's API with a token from the environment
+(GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN, BITBUCKET_TOKEN,
+BITBUCKET_SERVER_TOKEN, AZURE_DEVOPS_TOKEN), or from a Secret of --clusters
+that their tokenRef names. The output is a preview: its owner
 reference names the set without a uid, so it is not meant for kubectl
 apply.`,
 		Example: `  flotilla appset generate -f guestbook-set.yaml
@@ -132,7 +138,10 @@ apply.`,
     --repo-map https://github.com/acme/gitops=.
 
   # a clusters generator over two registered clusters
-  flotilla appset generate -f fleet-set.yaml --clusters clusters.yaml -o json`,
+  flotilla appset generate -f fleet-set.yaml --clusters clusters.yaml -o json
+
+  # the preview environments of the open pull requests, as they are now
+  GITHUB_TOKEN=$(gh auth token) flotilla appset generate -f previews.yaml -o name`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAppSetGenerate(cmd, opts, in, output) },
 	}

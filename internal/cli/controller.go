@@ -87,6 +87,9 @@ writes sync and health status back, as Argo CD's application controller does.`,
 	f.StringVar(&c.ShardIdentity, "shard-identity", "", "this replica's name among the shards (default: host name and a random suffix)")
 	f.IntVar(&c.ShardCount, "shard-count", 0, "fix the number of shards instead of finding the replicas (with --shard-index)")
 	f.IntVar(&c.ShardIndex, "shard-index", 0, "this replica's shard, 0..shard-count-1 (with --shard-count)")
+	f.StringVar(&c.UIURL, "ui-url", "", "the web UI's external URL, linked from commit statuses (e.g. https://flotilla.example.com)")
+	f.StringSliceVar(&c.SCMAllowedAPIURLs, "allowed-scm-providers", nil, "API URLs the pull-request and SCM-provider generators may call besides the public GitHub, GitLab, Bitbucket and Azure DevOps ones (Argo CD's applicationsetcontroller.allowed.scm.providers; empty allows all)")
+	f.BoolVar(&c.SCMTokenRefStrictMode, "token-ref-strict-mode", false, "read generator tokens only from Secrets labelled argocd.argoproj.io/secret-type=scm-creds")
 	f.StringSliceVar(&c.Namespaced, "namespaced", nil, "a namespaced install: watch and write only in these namespaces (and Applications, ApplicationSets and AppProjects in -n), on this cluster; apps that need more get an InvalidSpecError")
 	return cmd
 }

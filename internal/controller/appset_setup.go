@@ -33,7 +33,7 @@ import (
 
 // setupAppSets registers the ApplicationSet reconciler beside the
 // Application reconciler r, sharing its namespaces, shards and caches.
-func setupAppSets(mgr ctrl.Manager, r *Reconciler, workers int) (*AppSetReconciler, error) {
+func setupAppSets(mgr ctrl.Manager, r *Reconciler, opts Options) (*AppSetReconciler, error) {
 	s := &AppSetReconciler{
 		apps:   r,
 		client: client.WithFieldOwner(mgr.GetClient(), "flotilla-applicationset-controller"),
@@ -44,6 +44,7 @@ func setupAppSets(mgr ctrl.Manager, r *Reconciler, workers int) (*AppSetReconcil
 		Namespace: r.Namespace,
 		Reader:    &appSetReader{secrets: r.Secrets, api: mgr.GetAPIReader(), mapper: mgr.GetRESTMapper()},
 		Git:       r.Manifests,
+		SCM:       appset.SCMOptions{AllowedAPIURLs: opts.SCMAllowedAPIURLs, TokenRefStrictMode: opts.SCMTokenRefStrictMode},
 	}
 	clusterSecrets := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetLabels()[cluster.SecretTypeLabel] == cluster.SecretTypeCluster
@@ -53,7 +54,7 @@ func setupAppSets(mgr ctrl.Manager, r *Reconciler, workers int) (*AppSetReconcil
 		Watches(&v1alpha1.Application{}, generatedAppHandler(), builder.WithPredicates(r.inWatchedNamespace(), generatedAppChanged())).
 		WatchesRawSource(source.Kind(r.Secrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(s.allSets), clusterSecrets)).
 		WatchesRawSource(source.Channel(s.urgent, &handler.TypedEnqueueRequestForObject[*v1alpha1.ApplicationSet]{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(workers/2, 1)}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(opts.Workers/2, 1)}).
 		Named("applicationset").
 		Complete(s)
 	if err != nil {

@@ -35,16 +35,22 @@ func (s *AppSetReconciler) refreshPushedSets(ctx context.Context, p webhook.Push
 				log.FromContext(ctx).Info("resolve pushed revision", "repo", g.RepoURL, "revision", g.Revision, "error", err.Error())
 			}
 		}
-		if s.apps.Shards == nil || s.apps.Shards.Owns(set.Namespace, set.Name) {
-			s.enqueue(set)
-			continue
-		}
-		patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"annotations":{"`+appset.RefreshAnnotation+`":"true"}}}`))
-		if err := s.client.Patch(ctx, set, patch); client.IgnoreNotFound(err) != nil {
-			log.FromContext(ctx).Error(err, "refresh applicationset", "name", set.Name)
-		}
+		s.wake(ctx, set)
 	}
 	return n
+}
+
+// wake reconciles set soon: queued here when this replica owns it, else
+// annotated for the replica that does.
+func (s *AppSetReconciler) wake(ctx context.Context, set *v1alpha1.ApplicationSet) {
+	if s.apps.Shards == nil || s.apps.Shards.Owns(set.Namespace, set.Name) {
+		s.enqueue(set)
+		return
+	}
+	patch := client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"annotations":{"`+appset.RefreshAnnotation+`":"true"}}}`))
+	if err := s.client.Patch(ctx, set, patch); client.IgnoreNotFound(err) != nil {
+		log.FromContext(ctx).Error(err, "refresh applicationset", "name", set.Name)
+	}
 }
 
 // matchesPush reports whether a push moves a revision one of the set's
@@ -69,4 +75,29 @@ func (s *AppSetReconciler) enqueue(set *v1alpha1.ApplicationSet) {
 	default:
 		go func() { s.urgent <- ev }()
 	}
+}
+
+// refreshPullRequestSets refreshes the sets whose pull-request generators
+// list the event's repository, so a preview appears, moves or goes at
+// once rather than at the next poll. It returns how many it refreshed.
+func (s *AppSetReconciler) refreshPullRequestSets(ctx context.Context, p webhook.Push) int {
+	ev := p.PullRequest
+	repo := appset.PullRequestRepo{Provider: p.Provider, Host: ev.Host, Owner: ev.Owner, Repo: ev.Repo, ProjectID: ev.ProjectID}
+	var sets v1alpha1.ApplicationSetList
+	if err := s.client.List(ctx, &sets); err != nil {
+		log.FromContext(ctx).Error(err, "list applicationsets for a pull request event")
+		return 0
+	}
+	n := 0
+	for i := range sets.Items {
+		set := &sets.Items[i]
+		if !s.apps.watchesNamespace(set.Namespace) || !appset.WatchesPullRequests(set, repo) {
+			continue
+		}
+		n++
+		s.wake(ctx, set)
+	}
+	log.FromContext(ctx).Info("pull request refreshed applicationsets", "provider", p.Provider, "action", ev.Action,
+		"repository", ev.Owner+"/"+ev.Repo, "number", ev.Number, "applicationsets", n)
+	return n
 }

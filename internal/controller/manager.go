@@ -89,6 +89,14 @@ type Options struct {
 	// in Namespace), on its own cluster, and refuses apps that need more
 	// (see namespaceScope). Its RBAC needs no cluster-wide rights.
 	Namespaced []string
+	// UIURL is the web UI's external root, linked from commit statuses.
+	UIURL string
+	// SCMAllowedAPIURLs is the allow-list of SCM API URLs the
+	// pull-request and SCM-provider generators may call (empty allows all).
+	SCMAllowedAPIURLs []string
+	// SCMTokenRefStrictMode reads generator tokens only from Secrets
+	// labelled argocd.argoproj.io/secret-type=scm-creds.
+	SCMTokenRefStrictMode bool
 	// Logger is the manager's logger (default controller-runtime's).
 	Logger logr.Logger
 }
@@ -198,8 +206,11 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := r.SetupWithManager(mgr, opts.Namespace, opts.Workers); err != nil {
 		return nil, err
 	}
-	sets, err := setupAppSets(mgr, r, opts.Workers)
+	sets, err := setupAppSets(mgr, r, opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := setupCommitStatuses(mgr, r, opts); err != nil {
 		return nil, err
 	}
 	if err := setupSharding(mgr, r, opts); err != nil {
@@ -228,6 +239,9 @@ func setupWebhook(mgr ctrl.Manager, r *Reconciler, sets *AppSetReconciler, opts 
 	secrets := &webhookSecrets{reader: mgr.GetAPIReader(), namespace: opts.Namespace}
 	mux := http.NewServeMux()
 	pushed := func(ctx context.Context, p webhook.Push) (int, error) {
+		if p.PullRequest != nil {
+			return sets.refreshPullRequestSets(ctx, p), nil
+		}
 		n, err := r.refreshPushed(ctx, p)
 		return n + sets.refreshPushedSets(ctx, p), err
 	}

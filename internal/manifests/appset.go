@@ -41,7 +41,7 @@ func (g *Generator) appSetEnv(namespace string, refresh bool) appset.Env {
 	if reader == nil {
 		reader = appset.NewStaticReader(nil)
 	}
-	return appset.Env{Namespace: namespace, Reader: reader, Git: g, Refresh: refresh}
+	return appset.Env{Namespace: namespace, Reader: reader, Git: g, Refresh: refresh, SCM: g.AppSetSCM}
 }
 
 // AppSetTree generates set's Applications (in namespace when the set

@@ -39,6 +39,9 @@ type Generator struct {
 	// decision generators their cluster Secrets, ConfigMaps and resources;
 	// nil reads nothing (an empty appset.StaticReader).
 	AppSetReader appset.Reader
+	// AppSetSCM configures ApplicationSets' pull-request and SCM-provider
+	// generators (the CLI takes their tokens from the environment).
+	AppSetSCM appset.SCMOptions
 	// Revisions pins the git sources of a repository to a revision (a
 	// branch, tag or commit) whatever their targetRevision says: keys are
 	// source.Normalize(repoURL), as the Application names it (before the
