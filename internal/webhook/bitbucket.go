@@ -1,11 +1,13 @@
 package webhook
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -16,6 +18,17 @@ type bitbucketRef struct {
 	Target struct {
 		Hash string `json:"hash"`
 	} `json:"target"`
+}
+
+// bitbucketRepository is a repository of a Bitbucket Cloud payload.
+type bitbucketRepository struct {
+	// FullName is workspace/repository, as slugs.
+	FullName string `json:"full_name"`
+	Links    struct {
+		HTML struct {
+			Href string `json:"href"`
+		} `json:"html"`
+	} `json:"links"`
 }
 
 // bitbucketPush holds the fields of Bitbucket Cloud's repo:push payload.
@@ -30,37 +43,75 @@ type bitbucketPush struct {
 			} `json:"commits"`
 		} `json:"changes"`
 	} `json:"push"`
-	Repository struct {
-		Links struct {
-			HTML struct {
-				Href string `json:"href"`
-			} `json:"html"`
-		} `json:"links"`
-	} `json:"repository"`
+	Repository bitbucketRepository `json:"repository"`
+}
+
+// bitbucketPullRequest holds the fields of Bitbucket Cloud's pullrequest:*
+// payloads.
+// See https://support.atlassian.com/bitbucket-cloud/docs/event-payloads/#Pull-request-events.
+type bitbucketPullRequest struct {
+	PullRequest *struct {
+		ID     int64 `json:"id"`
+		Source struct {
+			Branch struct {
+				Name string `json:"name"`
+			} `json:"branch"`
+			Commit struct {
+				Hash string `json:"hash"`
+			} `json:"commit"`
+		} `json:"source"`
+		Destination struct {
+			Repository bitbucketRepository `json:"repository"`
+		} `json:"destination"`
+	} `json:"pullrequest"`
+	// Repository is the repository the pull request targets.
+	Repository bitbucketRepository `json:"repository"`
 }
 
 // parseBitbucket handles Bitbucket Cloud (X-Hook-UUID, X-Event-Key:
-// repo:push). With a UUID configured, X-Hook-UUID must equal it. As in Argo
-// CD, only the first change of the push is reported; the payload lists no
-// files and not the default branch.
+// repo:push, or pullrequest:* of bitbucketPullRequestEvents). With a UUID
+// configured, X-Hook-UUID must equal it.
 func parseBitbucket(r *http.Request, uuid string, limit int64) (Push, error) {
 	const provider = ProviderBitbucket
 	body, err := readBody(r, provider, limit)
 	if err != nil {
 		return Push{}, err
 	}
-	if uuid != "" {
-		got := r.Header.Get("X-Hook-UUID")
-		if got == "" {
-			return Push{}, unauthorized(provider, "no X-Hook-UUID header")
-		}
-		if !equalSecret(got, uuid) {
-			return Push{}, unauthorized(provider, "X-Hook-UUID does not match")
-		}
+	if err := verifyBitbucket(r, uuid); err != nil {
+		return Push{}, err
 	}
-	if event := r.Header.Get("X-Event-Key"); event != "repo:push" {
+	event := r.Header.Get("X-Event-Key")
+	switch {
+	case event == "repo:push":
+		return decodeBitbucketPush(body)
+	case slices.Contains(bitbucketPullRequestEvents, event):
+		return decodeBitbucketPullRequest(event, body)
+	default:
 		return Push{}, ignored("%s event %s", provider, event)
 	}
+}
+
+// verifyBitbucket checks X-Hook-UUID when uuid is set.
+func verifyBitbucket(r *http.Request, uuid string) error {
+	const provider = ProviderBitbucket
+	if uuid == "" {
+		return nil
+	}
+	got := r.Header.Get("X-Hook-UUID")
+	if got == "" {
+		return unauthorized(provider, "no X-Hook-UUID header")
+	}
+	if !equalSecret(got, uuid) {
+		return unauthorized(provider, "X-Hook-UUID does not match")
+	}
+	return nil
+}
+
+// decodeBitbucketPush parses a repo:push. As in Argo CD, only the first
+// change of the push is reported; the payload lists no files and not the
+// default branch.
+func decodeBitbucketPush(body []byte) (Push, error) {
+	const provider = ProviderBitbucket
 	var pl bitbucketPush
 	if err := json.Unmarshal(body, &pl); err != nil {
 		return Push{}, malformed(provider, err)
@@ -90,11 +141,47 @@ func parseBitbucket(r *http.Request, uuid string, limit int64) (Push, error) {
 	}
 	return Push{
 		Provider: provider,
-		RepoURLs: uniq(append([]string{html}, bitbucketCloneURLs(html)...)...),
+		RepoURLs: bitbucketRepoURLs(html),
 		Revision: ref.Name,
 		Commits:  commitList(head, others...),
 		Tag:      ref.Type == "tag",
 	}, nil
+}
+
+// decodeBitbucketPullRequest parses a pullrequest:* event. The target
+// repository is the payload's repository, else the pull request's
+// destination.
+func decodeBitbucketPullRequest(event string, body []byte) (Push, error) {
+	const provider = ProviderBitbucket
+	var pl bitbucketPullRequest
+	if err := json.Unmarshal(body, &pl); err != nil {
+		return Push{}, malformedPullRequest(provider, err)
+	}
+	pr := pl.PullRequest
+	if pr == nil {
+		return Push{}, malformedPullRequest(provider, errors.New("no pullrequest"))
+	}
+	dest := pr.Destination.Repository
+	html := cmp.Or(pl.Repository.Links.HTML.Href, dest.Links.HTML.Href)
+	ev := PullRequestEvent{
+		Action:  event,
+		Number:  pr.ID,
+		Host:    webHost(html),
+		Branch:  pr.Source.Branch.Name,
+		HeadSHA: pr.Source.Commit.Hash,
+	}
+	ev.Owner, ev.Repo = splitFullName(cmp.Or(dest.FullName, pl.Repository.FullName))
+	var urls []string
+	if html != "" {
+		urls = bitbucketRepoURLs(html)
+	}
+	return pullRequestPush(provider, urls, ev)
+}
+
+// bitbucketRepoURLs are the web URL of a Bitbucket Cloud repository and the
+// clone URLs derived from it.
+func bitbucketRepoURLs(html string) []string {
+	return uniq(append([]string{html}, bitbucketCloneURLs(html)...)...)
 }
 
 // bitbucketCloneURLs derives the HTTPS and SSH clone URLs of a Bitbucket
@@ -115,19 +202,55 @@ func bitbucketCloneURLs(html string) []string {
 	}
 }
 
+// bitbucketServerRepository is a repository of a Bitbucket Server payload.
+type bitbucketServerRepository struct {
+	Slug    string `json:"slug"`
+	Project struct {
+		Key string `json:"key"`
+	} `json:"project"`
+	Links struct {
+		Clone []struct {
+			Href string `json:"href"`
+			Name string `json:"name"`
+		} `json:"clone"`
+		Self []struct {
+			Href string `json:"href"`
+		} `json:"self"`
+	} `json:"links"`
+}
+
+// cloneURLs are the http and ssh clone links, as in Argo CD.
+func (repo *bitbucketServerRepository) cloneURLs() []string {
+	var urls []string
+	for _, l := range repo.Links.Clone {
+		if l.Name == "http" || l.Name == "ssh" {
+			urls = append(urls, l.Href)
+		}
+	}
+	return uniq(urls...)
+}
+
+// host is that of the repository's web (self) link, else of its http
+// clone link.
+func (repo *bitbucketServerRepository) host() string {
+	var urls []string
+	for _, l := range repo.Links.Self {
+		urls = append(urls, l.Href)
+	}
+	for _, l := range repo.Links.Clone {
+		if l.Name == "http" {
+			urls = append(urls, l.Href)
+		}
+	}
+	return webHost(urls...)
+}
+
 // bitbucketServerPush holds the fields of Bitbucket Server's (Data Center's)
 // repo:refs_changed payload.
 // See https://confluence.atlassian.com/bitbucketserver/event-payload-938025882.html.
 type bitbucketServerPush struct {
-	Repository struct {
-		Links struct {
-			Clone []struct {
-				Href string `json:"href"`
-				Name string `json:"name"`
-			} `json:"clone"`
-		} `json:"links"`
-	} `json:"repository"`
-	Changes []struct {
+	Repository bitbucketServerRepository `json:"repository"`
+	Changes    []struct {
 		Ref struct {
 			ID        string `json:"id"`
 			DisplayID string `json:"displayId"`
@@ -140,11 +263,28 @@ type bitbucketServerPush struct {
 	} `json:"changes"`
 }
 
+// bitbucketServerPullRequest holds the fields of Bitbucket Server's pr:*
+// payloads.
+// See https://confluence.atlassian.com/bitbucketserver/event-payload-938025882.html.
+type bitbucketServerPullRequest struct {
+	PullRequest *struct {
+		ID      int64 `json:"id"`
+		FromRef struct {
+			ID           string `json:"id"`
+			DisplayID    string `json:"displayId"`
+			LatestCommit string `json:"latestCommit"`
+		} `json:"fromRef"`
+		ToRef struct {
+			Repository *bitbucketServerRepository `json:"repository"`
+		} `json:"toRef"`
+	} `json:"pullRequest"`
+}
+
 // parseBitbucketServer handles Bitbucket Server (X-Event-Key without
-// X-Hook-UUID). With a secret, X-Hub-Signature must be sha256=<hex HMAC>.
-// diagnostics:ping ("Test connection") is ignored before verification, as
-// in Argo CD. As in Argo CD, the repository URLs are the http and ssh clone
-// links and only the first change is reported.
+// X-Hook-UUID): repo:refs_changed, and pr:* of
+// bitbucketServerPullRequestEvents. With a secret, X-Hub-Signature must be
+// sha256=<hex HMAC>. diagnostics:ping ("Test connection") is ignored before
+// verification, as in Argo CD.
 func parseBitbucketServer(r *http.Request, secret string, limit int64) (Push, error) {
 	const provider = ProviderBitbucketServer
 	event := r.Header.Get("X-Event-Key")
@@ -155,29 +295,45 @@ func parseBitbucketServer(r *http.Request, secret string, limit int64) (Push, er
 	if err != nil {
 		return Push{}, err
 	}
-	if secret != "" {
-		sig := r.Header.Get("X-Hub-Signature")
-		if sig == "" {
-			return Push{}, unauthorized(provider, "no X-Hub-Signature header")
-		}
-		if !validMAC(sha256.New, secret, body, sig, "sha256=") {
-			return Push{}, unauthorized(provider, "X-Hub-Signature does not match")
-		}
+	if err := verifyBitbucketServer(r, secret, body); err != nil {
+		return Push{}, err
 	}
-	if event != "repo:refs_changed" {
+	switch {
+	case event == "repo:refs_changed":
+		return decodeBitbucketServerPush(body)
+	case slices.Contains(bitbucketServerPullRequestEvents, event):
+		return decodeBitbucketServerPullRequest(event, body)
+	default:
 		return Push{}, ignored("%s event %s", provider, event)
 	}
+}
+
+// verifyBitbucketServer checks X-Hub-Signature when secret is set.
+func verifyBitbucketServer(r *http.Request, secret string, body []byte) error {
+	const provider = ProviderBitbucketServer
+	if secret == "" {
+		return nil
+	}
+	sig := r.Header.Get("X-Hub-Signature")
+	if sig == "" {
+		return unauthorized(provider, "no X-Hub-Signature header")
+	}
+	if !validMAC(sha256.New, secret, body, sig, "sha256=") {
+		return unauthorized(provider, "X-Hub-Signature does not match")
+	}
+	return nil
+}
+
+// decodeBitbucketServerPush parses a repo:refs_changed. As in Argo CD, the
+// repository URLs are the http and ssh clone links and only the first
+// change is reported.
+func decodeBitbucketServerPush(body []byte) (Push, error) {
+	const provider = ProviderBitbucketServer
 	var pl bitbucketServerPush
 	if err := json.Unmarshal(body, &pl); err != nil {
 		return Push{}, malformed(provider, err)
 	}
-	var urls []string
-	for _, l := range pl.Repository.Links.Clone {
-		if l.Name == "http" || l.Name == "ssh" {
-			urls = append(urls, l.Href)
-		}
-	}
-	urls = uniq(urls...)
+	urls := pl.Repository.cloneURLs()
 	if len(urls) == 0 {
 		return Push{}, malformed(provider, errors.New("no repository clone links"))
 	}
@@ -200,4 +356,30 @@ func parseBitbucketServer(r *http.Request, secret string, limit int64) (Push, er
 		Commits:  commitList(change.ToHash),
 		Tag:      tag || change.Ref.Type == "TAG",
 	}, nil
+}
+
+// decodeBitbucketServerPullRequest parses a pr:* event. The owner is the
+// target repository's project key, the URLs its clone links as for pushes.
+func decodeBitbucketServerPullRequest(event string, body []byte) (Push, error) {
+	const provider = ProviderBitbucketServer
+	var pl bitbucketServerPullRequest
+	if err := json.Unmarshal(body, &pl); err != nil {
+		return Push{}, malformedPullRequest(provider, err)
+	}
+	pr := pl.PullRequest
+	if pr == nil || pr.ToRef.Repository == nil {
+		return Push{}, malformedPullRequest(provider, errors.New("no pullRequest.toRef.repository"))
+	}
+	repo := pr.ToRef.Repository
+	branch, _ := parseRef(pr.FromRef.ID)
+	ev := PullRequestEvent{
+		Action:  event,
+		Number:  pr.ID,
+		Host:    repo.host(),
+		Owner:   repo.Project.Key,
+		Repo:    repo.Slug,
+		Branch:  cmp.Or(pr.FromRef.DisplayID, branch),
+		HeadSHA: pr.FromRef.LatestCommit,
+	}
+	return pullRequestPush(provider, repo.cloneURLs(), ev)
 }

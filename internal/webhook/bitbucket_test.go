@@ -163,8 +163,8 @@ func TestParseBitbucket(t *testing.T) {
 			},
 		},
 		{
-			name:    "pull request event is ignored",
-			req:     webhookRequest(`{"pullrequest": {}}`, "X-Event-Key", "pullrequest:created", "X-Hook-UUID", uuid),
+			name:    "pull request comment is ignored",
+			req:     webhookRequest(`{"pullrequest": {}}`, "X-Event-Key", "pullrequest:comment_created", "X-Hook-UUID", uuid),
 			wantErr: ErrIgnored,
 		},
 		{
@@ -236,8 +236,8 @@ func TestParseBitbucketServer(t *testing.T) {
 			},
 		},
 		{
-			name:    "pull request event is ignored",
-			req:     webhookRequest(`{"pullRequest": {}}`, "X-Event-Key", "pr:opened"),
+			name:    "pull request comment is ignored",
+			req:     webhookRequest(`{"pullRequest": {}}`, "X-Event-Key", "pr:comment:added"),
 			wantErr: ErrIgnored,
 		},
 		{

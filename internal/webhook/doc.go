@@ -5,14 +5,22 @@
 // Applications a push affects so that the controller can refresh them at once
 // instead of waiting for the next poll.
 //
-// Parse turns a request into a provider-independent Push, Matches decides
-// whether a Push affects an Application the way Argo CD's
-// sourceRevisionHasChanged and sourceUsesURL do, and Handler ties both to
-// HTTP, leaving the listing and refreshing of Applications to a callback.
+// It also recognises the pull-request events of the same providers (Gogs
+// aside), as the webhook of Argo CD's ApplicationSet controller does, so
+// that ApplicationSets with pull-request generators can be refreshed at
+// once: only the actions that can change a generator's list (opened,
+// updated with new commits, closed, merged, reopened, relabelled), the
+// others being ignored.
+//
+// Parse turns a request into a provider-independent Push (with
+// Push.PullRequest set for a pull-request event), Matches decides whether a
+// push affects an Application the way Argo CD's sourceRevisionHasChanged and
+// sourceUsesURL do, and Handler ties both to HTTP, leaving the listing and
+// refreshing of Applications and ApplicationSets to a callback.
 //
 // Verification follows Argo CD: a provider whose secret is empty accepts
 // unsigned requests; once the secret is set, a request without a valid
 // signature (GitHub, Gitea, Bitbucket Server), token (GitLab) or hook UUID
-// (Bitbucket Cloud) fails with ErrUnauthorized. Secrets are compared in
-// constant time.
+// (Bitbucket Cloud) fails with ErrUnauthorized, whatever its event. Secrets
+// are compared in constant time.
 package webhook

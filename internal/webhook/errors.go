@@ -10,12 +10,14 @@ var (
 	// ErrUnauthorized: the provider's secret is set and the request's
 	// signature, token or hook UUID is missing or wrong.
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrIgnored: a well-formed event that is not a push (GitHub's ping,
-	// Bitbucket Server's diagnostics:ping, issues, pull requests...). It is
-	// no error to the sender.
+	// ErrIgnored: a well-formed event that is neither a push nor a
+	// pull-request event of an action that can change a pull-request
+	// generator's list (GitHub's ping, Bitbucket Server's diagnostics:ping,
+	// issues, pull requests assigned or reviewed...). It is no error to the
+	// sender.
 	ErrIgnored = errors.New("event ignored")
 	// ErrMalformed: the payload is not valid JSON or lacks the fields of a
-	// push event.
+	// push or pull-request event.
 	ErrMalformed = errors.New("malformed payload")
 	// ErrTooLarge: the body exceeds the size limit.
 	ErrTooLarge = errors.New("payload too large")
@@ -40,4 +42,8 @@ func unauthorized(provider, format string, args ...any) error {
 
 func malformed(provider string, err error) error {
 	return fmt.Errorf("parse %s push: %w: %w", provider, ErrMalformed, err)
+}
+
+func malformedPullRequest(provider string, err error) error {
+	return fmt.Errorf("parse %s pull request: %w: %w", provider, ErrMalformed, err)
 }

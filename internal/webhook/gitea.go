@@ -6,9 +6,10 @@ import (
 )
 
 // parseGitea handles X-Gitea-Event (provider gitea, signature header
-// X-Gitea-Signature) and X-Gogs-Event (provider gogs, X-Gogs-Signature).
-// The signature is the bare hex HMAC-SHA256 of the body. Argo CD handles
-// both with its Gogs parser and webhook.gogs.secret.
+// X-Gitea-Signature) and X-Gogs-Event (provider gogs, X-Gogs-Signature):
+// push, and for Gitea pull_request of the actions in
+// giteaPullRequestActions. The signature is the bare hex HMAC-SHA256 of the
+// body. Argo CD handles both with its Gogs parser and webhook.gogs.secret.
 // See https://docs.gitea.com/usage/webhooks.
 func parseGitea(r *http.Request, provider, event, sigHeader, secret string, limit int64) (Push, error) {
 	body, err := readBody(r, provider, limit)
@@ -24,8 +25,12 @@ func parseGitea(r *http.Request, provider, event, sigHeader, secret string, limi
 			return Push{}, unauthorized(provider, "%s does not match", sigHeader)
 		}
 	}
-	if event != "push" {
+	switch {
+	case event == "push":
+		return decodeHubPush(r, provider, body)
+	case event == "pull_request" && provider == ProviderGitea:
+		return decodeHubPullRequest(r, provider, body, giteaPullRequestActions)
+	default:
 		return Push{}, ignored("%s event %s", provider, event)
 	}
-	return decodeHubPush(r, provider, body)
 }

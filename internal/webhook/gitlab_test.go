@@ -152,8 +152,8 @@ func TestParseGitLab(t *testing.T) {
 			wantErr: ErrIgnored,
 		},
 		{
-			name:    "merge request is ignored",
-			req:     webhookRequest(`{"object_kind": "merge_request"}`, "X-Gitlab-Event", "Merge Request Hook"),
+			name:    "merge request approval is ignored",
+			req:     webhookRequest(`{"object_kind": "merge_request", "object_attributes": {"action": "approved"}}`, "X-Gitlab-Event", "Merge Request Hook"),
 			wantErr: ErrIgnored,
 		},
 		{

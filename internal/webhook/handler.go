@@ -9,16 +9,19 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// Handler serves Argo CD's /api/webhook: it parses and verifies a push with
-// Parse and hands it to the refresh callback, which refreshes the
-// Applications the push affects (those for which Matches is true) and
-// returns how many it refreshed.
+// Handler serves Argo CD's /api/webhook: it parses and verifies a push or
+// pull-request event with Parse and hands it to the refresh callback, which
+// refreshes what the event affects (for a push the Applications for which
+// Matches is true, for a pull request the ApplicationSets whose
+// pull-request generators list the repository's pull requests) and returns
+// how many it refreshed.
 //
 // Responses: 405 for a method other than POST; 401 when verification fails;
 // 413 when the body exceeds MaxBodyBytes; 400 for a malformed payload or a
 // request of no known provider; 500 when refresh fails; otherwise 200 with
-// {"refreshed": n}, or {"ignored": "<reason>"} for an event that is not a
-// push. Bodies are JSON; errors are {"error": "<message>"}.
+// {"refreshed": n}, or {"ignored": "<reason>"} for an event that is neither
+// a push nor a pull-request event of an action that matters. Bodies are
+// JSON; errors are {"error": "<message>"}.
 type Handler struct {
 	// MaxBodyBytes bounds the request body; DefaultMaxBodyBytes when zero
 	// or negative.
@@ -31,7 +34,8 @@ type Handler struct {
 
 // NewHandler returns a Handler. secrets is called for every request, so that
 // a rotated argocd-secret takes effect at once; nil means no secrets.
-// refresh is called with the request's context for every verified push.
+// refresh is called with the request's context for every verified push or
+// pull-request event.
 func NewHandler(secrets func() Secrets, refresh func(ctx context.Context, p Push) (int, error), log logr.Logger) *Handler {
 	return &Handler{secrets: secrets, refresh: refresh, log: log}
 }
@@ -63,14 +67,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.refresh != nil {
 		n, err = h.refresh(r.Context(), p)
 		if err != nil {
-			h.log.Error(err, "Webhook refresh failed", "provider", p.Provider, "repoURLs", p.RepoURLs, "revision", p.Revision)
+			h.log.Error(err, "Webhook refresh failed", describe(p)...)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "refresh failed"})
 			return
 		}
 	}
-	h.log.Info("Webhook push", "provider", p.Provider, "repoURLs", p.RepoURLs, "revision", p.Revision,
-		"tag", p.Tag, "commits", len(p.Commits), "refreshed", n)
+	msg := "Webhook push"
+	if p.PullRequest != nil {
+		msg = "Webhook pull request"
+	}
+	h.log.Info(msg, append(describe(p), "refreshed", n)...)
 	writeJSON(w, http.StatusOK, map[string]int{"refreshed": n})
+}
+
+// describe returns the key-value pairs that log a push or pull-request
+// event.
+func describe(p Push) []any {
+	pr := p.PullRequest
+	if pr == nil {
+		return []any{"provider", p.Provider, "repoURLs", p.RepoURLs, "revision", p.Revision,
+			"tag", p.Tag, "commits", len(p.Commits)}
+	}
+	return []any{"provider", p.Provider, "action", pr.Action, "number", pr.Number,
+		"repository", pr.Owner + "/" + pr.Repo, "host", pr.Host, "branch", pr.Branch, "repoURLs", p.RepoURLs}
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 )
 
 func TestHandler(t *testing.T) {
@@ -181,5 +182,54 @@ func TestHandlerRefreshMatches(t *testing.T) {
 	h.ServeHTTP(rec, webhookRequest(githubPushBody, "X-GitHub-Event", "push"))
 	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"refreshed":2}` {
 		t.Fatalf("response %d %s, want 200 {\"refreshed\":2}", rec.Code, rec.Body)
+	}
+}
+
+// TestHandlerPullRequest hands a pull-request event to refresh and logs it
+// by provider, action, number and repository.
+func TestHandlerPullRequest(t *testing.T) {
+	const secret = "It's a Secret to Everybody"
+	body := testdata(t, "github-pull-request-opened.json")
+	var logged []string
+	log := funcr.New(func(prefix, args string) { logged = append(logged, args) }, funcr.Options{})
+	var got []Push
+	refresh := func(_ context.Context, p Push) (int, error) {
+		got = append(got, p)
+		return 1, nil
+	}
+	h := NewHandler(func() Secrets { return Secrets{GitHub: secret} }, refresh, log)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, webhookRequest(body, "X-GitHub-Event", "pull_request",
+		"X-Hub-Signature-256", "sha256="+mac(sha256.New, secret, body)))
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"refreshed":1}` {
+		t.Fatalf("response %d %s, want 200 {\"refreshed\":1}", rec.Code, rec.Body)
+	}
+	if len(got) != 1 || got[0].PullRequest == nil || got[0].PullRequest.Number != 2 {
+		t.Fatalf("refresh got %+v, want the pull request", got)
+	}
+	if len(logged) != 1 {
+		t.Fatalf("logged %q, want one line", logged)
+	}
+	for _, want := range []string{
+		`"msg"="Webhook pull request"`, `"provider"="github"`, `"action"="opened"`, `"number"=2`,
+		`"repository"="Codertocat/Hello-World"`, `"host"="api.github.com"`, `"branch"="changes"`, `"refreshed"=1`,
+	} {
+		if !strings.Contains(logged[0], want) {
+			t.Errorf("log line %s lacks %s", logged[0], want)
+		}
+	}
+
+	// An action that changes no generator's list is answered as ignored.
+	got, logged = nil, nil
+	assigned := withAction(t, body, "opened", "assigned")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, webhookRequest(assigned, "X-GitHub-Event", "pull_request",
+		"X-Hub-Signature-256", "sha256="+mac(sha256.New, secret, assigned)))
+	if want := `{"ignored":"github pull request action assigned"}`; rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != want {
+		t.Fatalf("response %d %s, want 200 %s", rec.Code, rec.Body, want)
+	}
+	if len(got) != 0 {
+		t.Fatalf("refresh called for an ignored action: %+v", got)
 	}
 }

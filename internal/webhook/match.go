@@ -29,8 +29,10 @@ import (
 //     tag that satisfies it, as in Argo CD's compareRevisions; unlike Argo
 //     CD, only by tags, the only refs a constraint resolves against;
 //   - a commit SHA, or any other revision, is not affected.
+//
+// A pull-request event affects no Application: a merge arrives as a push.
 func Matches(app *v1alpha1.Application, p Push, defaultBranch func(repoURL string) string) bool {
-	if app == nil || len(p.RepoURLs) == 0 {
+	if app == nil || len(p.RepoURLs) == 0 || p.PullRequest != nil {
 		return false
 	}
 	pushed := make(map[string]bool, len(p.RepoURLs))

@@ -29,7 +29,8 @@ const (
 	ProviderBitbucketServer = "bitbucket-server"
 )
 
-// Push is a provider-independent push event.
+// Push is a provider-independent push event or, with PullRequest set, a
+// pull-request event.
 type Push struct {
 	// Provider is one of the Provider constants.
 	Provider string
@@ -52,12 +53,46 @@ type Push struct {
 	// DefaultBranch is the repository's default branch when the payload
 	// names it (GitHub, GitLab, Gitea); empty otherwise.
 	DefaultBranch string
+	// PullRequest is the pull-request event, nil for a push. With it, only
+	// Provider and RepoURLs (those of the repository the pull request
+	// targets) are set besides.
+	PullRequest *PullRequestEvent
+}
+
+// PullRequestEvent is a pull request opened, updated (new commits), closed,
+// merged, reopened or relabelled: an event that can change what a
+// pull-request generator lists. Other actions (assigned, reviewed,
+// commented...) are ignored.
+type PullRequestEvent struct {
+	// Action is the provider's action or event name as sent: GitHub's and
+	// Gitea's action, GitLab's object_attributes.action, Bitbucket's
+	// X-Event-Key.
+	Action string
+	// Number is the pull request's number: GitLab's iid, Bitbucket's id.
+	Number int64
+	// Host is the forge's host name (lower case, port kept) from the
+	// repository's web URL; for GitHub from the repository's API URL
+	// (payload repository.url: api.github.com, or ghe.example.com for GitHub
+	// Enterprise Server), empty when the payload has none.
+	Host string
+	// Owner and Repo name the repository the pull request targets: GitHub
+	// and Gitea owner login and repository name; Bitbucket Cloud workspace
+	// slug and repository slug (from full_name); Bitbucket Server project
+	// key and repository slug; GitLab the project's namespace path and
+	// project path (path_with_namespace split at the last slash).
+	Owner, Repo string
+	// ProjectID is GitLab's target project id
+	// (object_attributes.target_project_id); 0 elsewhere.
+	ProjectID int64
+	// Branch and HeadSHA are the source branch and its head commit, when
+	// the payload has them.
+	Branch, HeadSHA string
 }
 
 // Parse reads a webhook request, verifies it against secrets and returns the
-// push it describes. The body is bounded by DefaultMaxBodyBytes. Errors wrap
-// ErrUnauthorized, ErrIgnored, ErrMalformed, ErrTooLarge or
-// ErrUnknownProvider.
+// push or pull-request event it describes. The body is bounded by
+// DefaultMaxBodyBytes. Errors wrap ErrUnauthorized, ErrIgnored,
+// ErrMalformed, ErrTooLarge or ErrUnknownProvider.
 func Parse(r *http.Request, secrets Secrets) (Push, error) {
 	return parse(r, secrets, DefaultMaxBodyBytes)
 }
@@ -76,13 +111,18 @@ func parse(r *http.Request, secrets Secrets, limit int64) (Push, error) {
 	case h.Get("X-Gitlab-Event") != "":
 		return parseGitLab(r, secrets.GitLab, limit)
 	// Bitbucket Cloud sends X-Hook-UUID and X-Event-Key; Bitbucket Server
-	// only X-Event-Key, and never repo:push.
-	case h.Get("X-Hook-UUID") != "" || h.Get("X-Event-Key") == "repo:push":
+	// only X-Event-Key, and never repo:push nor pullrequest:*.
+	case h.Get("X-Hook-UUID") != "" || isBitbucketCloudEvent(h.Get("X-Event-Key")):
 		return parseBitbucket(r, secrets.BitbucketUUID, limit)
 	case h.Get("X-Event-Key") != "":
 		return parseBitbucketServer(r, secrets.BitbucketServer, limit)
 	}
 	return Push{}, fmt.Errorf("parse webhook: %w: no X-GitHub-Event, X-Gitlab-Event, X-Gitea-Event, X-Gogs-Event or X-Event-Key header", ErrUnknownProvider)
+}
+
+// isBitbucketCloudEvent reports an event key only Bitbucket Cloud sends.
+func isBitbucketCloudEvent(key string) bool {
+	return key == "repo:push" || strings.HasPrefix(key, "pullrequest:")
 }
 
 // readBody reads at most limit bytes of the body.
@@ -107,7 +147,7 @@ func readBody(r *http.Request, provider string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// formPayload returns the JSON of a push: the body, or its payload field
+// formPayload returns the JSON of an event: the body, or its payload field
 // when the sender posts it form-encoded (a GitHub and Gitea option).
 func formPayload(r *http.Request, body []byte) ([]byte, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -81,6 +82,8 @@ func hmacHex(secret string, body []byte) string {
 //   - every error wraps one of the documented sentinel errors;
 //   - a push names its provider, at least one non-empty repository URL,
 //     and commits without empty, all-zero or repeated SHAs;
+//   - a pull-request event names its repository's owner and name and has
+//     no revision, commits or files;
 //   - a correctly signed request parses exactly as it does with no secret
 //     configured, and a request signed with another secret is refused
 //     (unless the event is ignored before verification);
@@ -122,10 +125,10 @@ func FuzzParse(f *testing.F) {
 			return &http.Request{Method: http.MethodPost, Header: h, Body: io.NopCloser(bytes.NewReader(body))}
 		}
 
-		// Bitbucket Server's headers with the event of Bitbucket Cloud are
+		// Bitbucket Server's headers with an event of Bitbucket Cloud are
 		// Bitbucket Cloud's.
 		routed := p.provider
-		if p.provider == ProviderBitbucketServer && event == "repo:push" {
+		if p.provider == ProviderBitbucketServer && isBitbucketCloudEvent(event) {
 			routed = ProviderBitbucket
 		}
 
@@ -197,6 +200,17 @@ func checkResult(t *testing.T, p Push, err error) {
 	}
 	if p.Provider == "" {
 		t.Fatalf("push without a provider: %+v", p)
+	}
+	if pr := p.PullRequest; pr != nil {
+		if pr.Owner == "" || pr.Repo == "" {
+			t.Fatalf("pull request without owner or repository: %+v", pr)
+		}
+		if p.Revision != "" || p.Commits != nil || p.Files != nil || p.Tag || p.DefaultBranch != "" {
+			t.Fatalf("pull request with push fields: %+v", p)
+		}
+		if pr.Host != strings.ToLower(pr.Host) {
+			t.Fatalf("pull request host not lower case: %q", pr.Host)
+		}
 	}
 	if len(p.RepoURLs) == 0 {
 		t.Fatalf("push without repository URLs: %+v", p)

@@ -1,0 +1,530 @@
+package webhook
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testdata returns the payload in testdata/name: a provider's documented
+// example, trimmed.
+func testdata(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// withAction replaces the first "action": "from" of a payload.
+func withAction(t *testing.T, body, from, to string) string {
+	t.Helper()
+	old := `"action": "` + from + `"`
+	if !strings.Contains(body, old) {
+		t.Fatalf("payload has no %s", old)
+	}
+	return strings.Replace(body, old, `"action": "`+to+`"`, 1)
+}
+
+// editJSON returns body with edit applied to its decoded JSON.
+func editJSON(t *testing.T, body string, edit func(pl map[string]any)) string {
+	t.Helper()
+	var pl map[string]any
+	if err := json.Unmarshal([]byte(body), &pl); err != nil {
+		t.Fatal(err)
+	}
+	edit(pl)
+	out, err := json.Marshal(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// prPush is the Push of a pull-request event.
+func prPush(provider string, urls []string, ev PullRequestEvent) Push {
+	return Push{Provider: provider, RepoURLs: urls, PullRequest: &ev}
+}
+
+func TestParseGitHubPullRequest(t *testing.T) {
+	const secret = "It's a Secret to Everybody"
+	signed := func(body string) string { return "sha256=" + mac(sha256.New, secret, body) }
+	body := testdata(t, "github-pull-request-opened.json")
+	urls := []string{
+		"https://github.com/Codertocat/Hello-World",
+		"https://github.com/Codertocat/Hello-World.git",
+		"git@github.com:Codertocat/Hello-World.git",
+		"git://github.com/Codertocat/Hello-World.git",
+	}
+	event := func(action string) PullRequestEvent {
+		return PullRequestEvent{
+			Action:  action,
+			Number:  2,
+			Host:    "api.github.com",
+			Owner:   "Codertocat",
+			Repo:    "Hello-World",
+			Branch:  "changes",
+			HeadSHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+		}
+	}
+	synchronize := withAction(t, body, "opened", "synchronize")
+	assigned := withAction(t, body, "opened", "assigned")
+	ghe := strings.ReplaceAll(body, "https://api.github.com/repos/", "https://GHE.example.com/api/v3/repos/")
+	form := "payload=" + url.QueryEscape(body)
+
+	runParseCases(t, []parseCase{
+		{
+			name:    "opened with valid signature",
+			secrets: Secrets{GitHub: secret},
+			req:     webhookRequest(body, "X-GitHub-Event", "pull_request", "X-Hub-Signature-256", signed(body)),
+			want:    prPush(ProviderGitHub, urls, event("opened")),
+		},
+		{
+			name: "synchronize without secret",
+			req:  webhookRequest(synchronize, "X-GitHub-Event", "pull_request"),
+			want: prPush(ProviderGitHub, urls, event("synchronize")),
+		},
+		{
+			name:    "form-encoded with valid signature",
+			secrets: Secrets{GitHub: secret},
+			req: webhookRequest(form, "X-GitHub-Event", "pull_request", "Content-Type", "application/x-www-form-urlencoded",
+				"X-Hub-Signature-256", signed(form)),
+			want: prPush(ProviderGitHub, urls, event("opened")),
+		},
+		{
+			name: "GitHub Enterprise Server host from the API URL",
+			req:  webhookRequest(ghe, "X-GitHub-Event", "pull_request"),
+			want: prPush(ProviderGitHub, urls, func() PullRequestEvent {
+				ev := event("opened")
+				ev.Host = "ghe.example.com"
+				return ev
+			}()),
+		},
+		{
+			name:    "assigned is ignored",
+			secrets: Secrets{GitHub: secret},
+			req:     webhookRequest(assigned, "X-GitHub-Event", "pull_request", "X-Hub-Signature-256", signed(assigned)),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "edited is ignored",
+			req:     webhookRequest(withAction(t, body, "opened", "edited"), "X-GitHub-Event", "pull_request"),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "pull request review is ignored",
+			req:     webhookRequest(withAction(t, body, "opened", "submitted"), "X-GitHub-Event", "pull_request_review"),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "bad signature",
+			secrets: Secrets{GitHub: secret},
+			req: webhookRequest(body, "X-GitHub-Event", "pull_request",
+				"X-Hub-Signature-256", "sha256="+mac(sha256.New, "wrong", body)),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "wrongly signed ignored action is refused",
+			secrets: Secrets{GitHub: secret},
+			req:     webhookRequest(assigned, "X-GitHub-Event", "pull_request", "X-Hub-Signature-256", signed(body)),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "missing signature when secret set",
+			secrets: Secrets{GitHub: secret},
+			req:     webhookRequest(body, "X-GitHub-Event", "pull_request"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without repository",
+			req:     webhookRequest(`{"action": "opened", "number": 1}`, "X-GitHub-Event", "pull_request"),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without owner",
+			req:     webhookRequest(`{"action": "opened", "number": 1, "repository": {"name": "r", "html_url": "https://github.com/o/r"}}`, "X-GitHub-Event", "pull_request"),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "malformed JSON",
+			req:     webhookRequest(`{"action": "opened", "number": "1"}`, "X-GitHub-Event", "pull_request"),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestParseGiteaPullRequest(t *testing.T) {
+	const secret = "gitea-secret"
+	body := testdata(t, "gitea-pull-request-opened.json")
+	urls := []string{
+		"http://localhost:3000/example/example",
+		"http://localhost:3000/example/example.git",
+		"git@localhost:example/example.git",
+	}
+	event := func(action string) PullRequestEvent {
+		return PullRequestEvent{
+			Action:  action,
+			Number:  2,
+			Host:    "localhost:3000",
+			Owner:   "example",
+			Repo:    "example",
+			Branch:  "master",
+			HeadSHA: "48e773f892a831faa47c0a160d1b7f0cd369ae2a",
+		}
+	}
+	// Gitea sends its own headers and Gogs' and GitHub's; the event type
+	// tells pull_request_sync or pull_request_label from pull_request.
+	headers := func(body, eventType string) []string {
+		sig := mac(sha256.New, secret, body)
+		return []string{
+			"X-Gitea-Event", "pull_request", "X-Gitea-Event-Type", eventType,
+			"X-Gogs-Event", "pull_request", "X-GitHub-Event", "pull_request",
+			"X-Gitea-Signature", sig, "X-Gogs-Signature", sig, "X-Hub-Signature-256", "sha256=" + sig,
+		}
+	}
+	synchronized := withAction(t, body, "opened", "synchronized")
+	labelled := withAction(t, body, "opened", "label_updated")
+	assigned := withAction(t, body, "opened", "assigned")
+	username := editJSON(t, body, func(pl map[string]any) {
+		delete(pl["repository"].(map[string]any)["owner"].(map[string]any), "login")
+	})
+
+	runParseCases(t, []parseCase{
+		{
+			name:    "opened with valid signature",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(body, headers(body, "pull_request")...),
+			want:    prPush(ProviderGitea, urls, event("opened")),
+		},
+		{
+			name:    "synchronized",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(synchronized, headers(synchronized, "pull_request_sync")...),
+			want:    prPush(ProviderGitea, urls, event("synchronized")),
+		},
+		{
+			name: "label_updated",
+			req:  webhookRequest(labelled, headers(labelled, "pull_request_label")...),
+			want: prPush(ProviderGitea, urls, event("label_updated")),
+		},
+		{
+			name: "owner named by username only",
+			req:  webhookRequest(username, "X-Gitea-Event", "pull_request"),
+			want: prPush(ProviderGitea, urls, event("opened")),
+		},
+		{
+			name:    "assigned is ignored",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(assigned, headers(assigned, "pull_request_assign")...),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "review_requested is ignored",
+			req:     webhookRequest(withAction(t, body, "opened", "review_requested"), "X-Gitea-Event", "pull_request"),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "approval is ignored",
+			req:     webhookRequest(withAction(t, body, "opened", "reviewed"), "X-Gitea-Event", "pull_request_approved"),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "bad signature",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(body, headers(body+" ", "pull_request")...),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "missing signature when secret set",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(body, "X-Gitea-Event", "pull_request"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "Gogs pull request is ignored",
+			secrets: Secrets{Gitea: secret},
+			req:     webhookRequest(body, "X-Gogs-Event", "pull_request", "X-Gogs-Signature", mac(sha256.New, secret, body)),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "malformed JSON",
+			req:     webhookRequest(`{"action": "opened",`, "X-Gitea-Event", "pull_request"),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestParseGitLabMergeRequest(t *testing.T) {
+	const secret = "s3cr3t-t0ken"
+	body := testdata(t, "gitlab-merge-request-open.json")
+	system := testdata(t, "gitlab-system-merge-request-merge.json")
+	urls := []string{
+		"http://example.com/gitlabhq/gitlab-test",
+		"http://example.com/gitlabhq/gitlab-test.git",
+		"git@example.com:gitlabhq/gitlab-test.git",
+	}
+	event := func(action string) PullRequestEvent {
+		return PullRequestEvent{
+			Action:    action,
+			Number:    1,
+			Host:      "example.com",
+			Owner:     "gitlabhq",
+			Repo:      "gitlab-test",
+			ProjectID: 14,
+			Branch:    "ms-viewport",
+			HeadSHA:   "da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
+		}
+	}
+	update := withAction(t, body, "open", "update")
+	approved := withAction(t, body, "open", "approved")
+
+	runParseCases(t, []parseCase{
+		{
+			name:    "open with valid token",
+			secrets: Secrets{GitLab: secret},
+			req:     webhookRequest(body, "X-Gitlab-Event", "Merge Request Hook", "X-Gitlab-Token", secret),
+			want:    prPush(ProviderGitLab, urls, event("open")),
+		},
+		{
+			name: "update without secret",
+			req:  webhookRequest(update, "X-Gitlab-Event", "Merge Request Hook"),
+			want: prPush(ProviderGitLab, urls, event("update")),
+		},
+		{
+			name:    "system hook merge in a subgroup",
+			secrets: Secrets{GitLab: secret},
+			req:     webhookRequest(system, "X-Gitlab-Event", "System Hook", "X-Gitlab-Token", secret),
+			want: prPush(ProviderGitLab, []string{
+				"https://GitLab.Example.com:8443/platform/apps/guestbook",
+				"https://gitlab.example.com:8443/platform/apps/guestbook.git",
+				"ssh://git@gitlab.example.com:2222/platform/apps/guestbook.git",
+			}, PullRequestEvent{
+				Action:    "merge",
+				Number:    87,
+				Host:      "gitlab.example.com:8443",
+				Owner:     "platform/apps",
+				Repo:      "guestbook",
+				ProjectID: 1042,
+				Branch:    "feature/staging-overlay",
+				HeadSHA:   "8e9d4b0f6c2a1e3d5b7c9f0a2d4e6b8c0d1f3a5e",
+			}),
+		},
+		{
+			name:    "approved is ignored",
+			secrets: Secrets{GitLab: secret},
+			req:     webhookRequest(approved, "X-Gitlab-Event", "Merge Request Hook", "X-Gitlab-Token", secret),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "wrong token",
+			secrets: Secrets{GitLab: secret},
+			req:     webhookRequest(body, "X-Gitlab-Event", "Merge Request Hook", "X-Gitlab-Token", "nope"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "missing token on an ignored action",
+			secrets: Secrets{GitLab: secret},
+			req:     webhookRequest(approved, "X-Gitlab-Event", "Merge Request Hook"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without project",
+			req:     webhookRequest(`{"object_kind": "merge_request", "object_attributes": {"action": "open", "iid": 3}}`, "X-Gitlab-Event", "Merge Request Hook"),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without object_attributes",
+			req:     webhookRequest(`{"object_kind": "merge_request", "project": {"web_url": "https://gitlab.com/a/b", "path_with_namespace": "a/b"}}`, "X-Gitlab-Event", "Merge Request Hook"),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestParseBitbucketPullRequest(t *testing.T) {
+	const uuid = "{a3e4b4b8-7c5d-4b42-9f1b-8d2e6b9a0c11}"
+	body := testdata(t, "bitbucket-pullrequest-created.json")
+	urls := []string{
+		"https://bitbucket.org/team_name/repo_name",
+		"https://bitbucket.org/team_name/repo_name.git",
+		"git@bitbucket.org:team_name/repo_name.git",
+	}
+	event := func(action string) PullRequestEvent {
+		return PullRequestEvent{
+			Action:  action,
+			Number:  42,
+			Host:    "bitbucket.org",
+			Owner:   "team_name",
+			Repo:    "repo_name",
+			Branch:  "feature/staging",
+			HeadSHA: "d3022fc0ca3d",
+		}
+	}
+	runParseCases(t, []parseCase{
+		{
+			name:    "created with matching uuid",
+			secrets: Secrets{BitbucketUUID: uuid},
+			req:     webhookRequest(body, "X-Event-Key", "pullrequest:created", "X-Hook-UUID", uuid),
+			want:    prPush(ProviderBitbucket, urls, event("pullrequest:created")),
+		},
+		{
+			name: "fulfilled without uuid configured",
+			req:  webhookRequest(body, "X-Event-Key", "pullrequest:fulfilled", "X-Hook-UUID", "{anything}"),
+			want: prPush(ProviderBitbucket, urls, event("pullrequest:fulfilled")),
+		},
+		{
+			name: "pullrequest key without X-Hook-UUID is Bitbucket Cloud's",
+			req:  webhookRequest(body, "X-Event-Key", "pullrequest:rejected"),
+			want: prPush(ProviderBitbucket, urls, event("pullrequest:rejected")),
+		},
+		{
+			name:    "approved is ignored",
+			secrets: Secrets{BitbucketUUID: uuid},
+			req:     webhookRequest(body, "X-Event-Key", "pullrequest:approved", "X-Hook-UUID", uuid),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "wrong uuid",
+			secrets: Secrets{BitbucketUUID: uuid},
+			req:     webhookRequest(body, "X-Event-Key", "pullrequest:updated", "X-Hook-UUID", "{00000000-0000-0000-0000-000000000000}"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "missing uuid when configured",
+			secrets: Secrets{BitbucketUUID: uuid},
+			req:     webhookRequest(body, "X-Event-Key", "pullrequest:updated"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without pullrequest",
+			req:     webhookRequest(`{"repository": {"full_name": "a/b", "links": {"html": {"href": "https://bitbucket.org/a/b"}}}}`, "X-Event-Key", "pullrequest:created", "X-Hook-UUID", uuid),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without repository",
+			req:     webhookRequest(`{"pullrequest": {"id": 1}}`, "X-Event-Key", "pullrequest:created", "X-Hook-UUID", uuid),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestParseBitbucketServerPullRequest(t *testing.T) {
+	const secret = "bitbucket-server-secret"
+	signed := func(body string) string { return "sha256=" + mac(sha256.New, secret, body) }
+	body := testdata(t, "bitbucket-server-pr-opened.json")
+	urls := []string{
+		"ssh://git@server.bitbucket.local:7999/~gopher/webhook-test.git",
+		"https://server.bitbucket.local/scm/~gopher/webhook-test.git",
+	}
+	event := func(action string) PullRequestEvent {
+		return PullRequestEvent{
+			Action:  action,
+			Number:  5,
+			Host:    "server.bitbucket.local",
+			Owner:   "~gopher",
+			Repo:    "webhook-test",
+			Branch:  "feature/wip",
+			HeadSHA: "32a0b8a740c2963c6f56bd8baf3dc05683d299e0",
+		}
+	}
+	runParseCases(t, []parseCase{
+		{
+			name:    "opened with valid signature",
+			secrets: Secrets{BitbucketServer: secret},
+			req:     webhookRequest(body, "X-Event-Key", "pr:opened", "X-Hub-Signature", signed(body)),
+			want:    prPush(ProviderBitbucketServer, urls, event("pr:opened")),
+		},
+		{
+			name: "from_ref_updated without secret",
+			req:  webhookRequest(body, "X-Event-Key", "pr:from_ref_updated"),
+			want: prPush(ProviderBitbucketServer, urls, event("pr:from_ref_updated")),
+		},
+		{
+			name:    "reviewer approval is ignored",
+			secrets: Secrets{BitbucketServer: secret},
+			req:     webhookRequest(body, "X-Event-Key", "pr:reviewer:approved", "X-Hub-Signature", signed(body)),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "bad signature",
+			secrets: Secrets{BitbucketServer: secret},
+			req: webhookRequest(body, "X-Event-Key", "pr:merged",
+				"X-Hub-Signature", "sha256="+mac(sha256.New, "wrong", body)),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "missing signature when secret set",
+			secrets: Secrets{BitbucketServer: secret},
+			req:     webhookRequest(body, "X-Event-Key", "pr:declined"),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without target repository",
+			req:     webhookRequest(`{"pullRequest": {"id": 5, "toRef": {"id": "refs/heads/master"}}}`, "X-Event-Key", "pr:opened"),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without clone links",
+			req:     webhookRequest(`{"pullRequest": {"id": 5, "toRef": {"repository": {"slug": "r", "project": {"key": "P"}}}}}`, "X-Event-Key", "pr:opened"),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestSplitFullName(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"o/r":        {"o", "r"},
+		"g/sub/r":    {"g/sub", "r"},
+		"/g/sub/r/":  {"g/sub", "r"},
+		"r":          {"", "r"},
+		"":           {"", ""},
+		"workspace/": {"", "workspace"},
+	} {
+		if owner, name := splitFullName(in); owner != want[0] || name != want[1] {
+			t.Errorf("splitFullName(%q) = %q, %q; want %q, %q", in, owner, name, want[0], want[1])
+		}
+	}
+}
+
+func TestWebHost(t *testing.T) {
+	tests := []struct {
+		urls []string
+		want string
+	}{
+		{[]string{"https://GitHub.com/o/r"}, "github.com"},
+		{[]string{"http://localhost:3000/o/r"}, "localhost:3000"},
+		{[]string{"git@github.com:o/r.git", "ssh://git@h:22/o/r", "https://h.example/o/r"}, "h.example"},
+		{[]string{"", "::"}, ""},
+		{nil, ""},
+	}
+	for _, tc := range tests {
+		if got := webHost(tc.urls...); got != tc.want {
+			t.Errorf("webHost(%q) = %q, want %q", tc.urls, got, tc.want)
+		}
+	}
+}
+
+// TestMatchesPullRequest: a pull-request event refreshes no Application,
+// not even one on the repository's HEAD, whose default branch it does not
+// name.
+func TestMatchesPullRequest(t *testing.T) {
+	app := mustApp(t, appYAML(`  source:
+    repoURL: https://github.com/Codertocat/Hello-World.git
+    targetRevision: HEAD
+`))
+	p, err := Parse(webhookRequest(testdata(t, "github-pull-request-opened.json"), "X-GitHub-Event", "pull_request"), Secrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Matches(app, p, nil) {
+		t.Error("Matches() = true for a pull-request event")
+	}
+	p.PullRequest = nil
+	if !Matches(app, p, nil) {
+		t.Error("Matches() = false for the same repository without the pull request")
+	}
+}
