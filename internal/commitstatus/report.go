@@ -21,8 +21,8 @@ func Enabled(app *v1alpha1.Application) bool {
 type Report struct {
 	// RepoURL is the source's repository; SHA the commit compared.
 	RepoURL, SHA string
-	State       scm.State
-	Description string
+	State        scm.State
+	Description  string
 	// Context names the status: flotilla/<namespace>/<app>.
 	Context string
 	// TargetURL links to the app in the web UI ("" without a UI URL).

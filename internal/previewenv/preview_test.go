@@ -96,6 +96,7 @@ func TestPreviewEnvironments(t *testing.T) {
 	hookAddr := freeAddr(t)
 	opts := controllertest.Options(ns)
 	opts.WebhookAddr, opts.UIURL = hookAddr, uiURL
+	opts.SCMAllowedAPIURLs = []string{g.URL}
 	c := controllertest.StartWith(t, opts)
 	ctx := context.Background()
 
@@ -138,6 +139,70 @@ func TestPreviewEnvironments(t *testing.T) {
 	})
 	if !ok {
 		t.Fatalf("the closed pull request's preview is still there: %s", last)
+	}
+
+	// A set calling an API outside the allow-list says so, and generates nothing.
+	other := strings.ReplaceAll(previewSet("http://127.0.0.1:9", repo, g.CloneURL(repo)), "shop-previews", "elsewhere")
+	apply(t, c, strings.ReplaceAll(other, "shop-pr-", "elsewhere-pr-"))
+	ok, last = kubetest.Poll(30*time.Second, 200*time.Millisecond, func() (bool, string) {
+		set := &v1alpha1.ApplicationSet{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "elsewhere"}, set); err != nil {
+			return false, err.Error()
+		}
+		for _, cond := range set.Status.Conditions {
+			if cond.Type == v1alpha1.ApplicationSetConditionErrorOccurred && cond.Status == v1alpha1.ApplicationSetConditionStatusTrue {
+				return strings.Contains(cond.Message, "http://127.0.0.1:9 is not one of the allowed API URLs"), cond.Message
+			}
+		}
+		return false, fmt.Sprint(set.Status.Conditions)
+	})
+	if !ok {
+		t.Fatalf("the set outside the allow-list has no condition saying so: %s", last)
+	}
+}
+
+// TestSCMProviderGenerate previews an SCM-provider set over a real Gitea
+// organisation: the repositories with a deploy/ directory, one
+// Application each, with Argo CD's parameters.
+func TestSCMProviderGenerate(t *testing.T) {
+	g := giteatest.Start(t)
+	for _, name := range []string{"billing", "checkout"} {
+		g.PutFile(t, g.CreateOrgRepo(t, "shops", name), "main", "deploy/cm.yaml", configMap(name))
+	}
+	g.CreateOrgRepo(t, "shops", "handbook")
+	set := fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: shops, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+  - scmProvider:
+      gitea: {owner: shops, api: %s, tokenRef: {secretName: gitea-token, key: token}}
+      cloneProtocol: https
+      filters: [{pathsExist: [deploy]}]
+  template:
+    metadata: {name: '{{.repository}}-{{.branchNormalized}}'}
+    spec:
+      project: default
+      source: {repoURL: '{{.url}}', targetRevision: '{{.sha}}', path: deploy}
+      destination: {server: https://kubernetes.default.svc, namespace: '{{.organization}}-{{.repository}}'}
+`, g.URL)
+	file := filepath.Join(t.TempDir(), "set.yaml")
+	if err := os.WriteFile(file, []byte(set), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITEA_TOKEN", g.Token)
+	out, errOut, code := run("appset", "generate", "-f", file, "-o", "yaml", "--cache-dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"name: billing-main", "name: checkout-main", "namespace: shops-billing", "repoURL: " + g.URL + "/shops/checkout"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "handbook") {
+		t.Errorf("handbook has no deploy/ and was generated:\n%s", out)
 	}
 }
 

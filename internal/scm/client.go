@@ -96,8 +96,9 @@ func httpClient(o ClientOptions) (*http.Client, error) {
 // Request is one API call.
 type Request struct {
 	Method string
-	// Path is joined to the base URL; an absolute URL (a next-page link)
-	// is taken as it is, if it is on the API's host.
+	// Path is joined to the base URL, escaped as it is to be sent (with
+	// url.PathEscape per segment); an absolute URL (a next-page link) is
+	// taken as it is, if it is on the API's host.
 	Path  string
 	Query url.Values
 	// Body is sent as JSON when not nil.
@@ -154,15 +155,12 @@ func (c *Client) url(path string, query url.Values) (*url.URL, error) {
 			return nil, fmt.Errorf("link %q leaves the API's host %s", path, c.base.Host)
 		}
 		u = parsed
-	} else {
-		joined := *c.base
-		joined.Path = strings.TrimSuffix(c.base.Path, "/") + "/" + strings.TrimPrefix(path, "/")
-		joined.RawPath = ""
-		if i := strings.IndexByte(path, '?'); i >= 0 { // a path with its own query
-			joined.Path = strings.TrimSuffix(c.base.Path, "/") + "/" + strings.TrimPrefix(path[:i], "/")
-			joined.RawQuery = path[i+1:]
+	} else { // an escaped path, joined as text so its escapes are kept
+		parsed, err := url.Parse(strings.TrimSuffix(c.base.String(), "/") + "/" + strings.TrimPrefix(path, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("path %q: %w", path, err)
 		}
-		u = &joined
+		u = parsed
 	}
 	if len(query) != 0 {
 		q := u.Query()
