@@ -254,13 +254,17 @@ func TestGenerateErrorsNameTheGenerator(t *testing.T) {
 		generators: "\n  - selector: {matchLabels: {a: b}}",
 		want:       []string{"generator 0: no generator set"},
 	}, {
-		name:       "scmProvider",
-		generators: "\n  - scmProvider: {github: {organization: argoproj}}",
-		want:       []string{"generator 0 (scmProvider): scmProvider generator is not supported yet"},
+		name:       "scmProvider without a provider",
+		generators: "\n  - scmProvider: {}",
+		want:       []string{"generator 0 (scmProvider): scm provider: no SCM provider configured (github, gitlab, gitea, bitbucket, bitbucketServer or azureDevOps)"},
+	}, {
+		name:       "scmProvider awsCodeCommit",
+		generators: "\n  - scmProvider: {awsCodeCommit: {region: eu-west-1}}",
+		want:       []string{"generator 0 (scmProvider): scm provider: the awsCodeCommit provider is not supported"},
 	}, {
 		name:       "pullRequest",
-		generators: "\n  - list: {elements: [{cluster: a}]}\n  - pullRequest: {github: {owner: o, repo: r}}",
-		want:       []string{"generator 1 (pullRequest): pullRequest generator is not supported yet"},
+		generators: "\n  - list: {elements: [{cluster: a}]}\n  - pullRequest: {}",
+		want:       []string{"generator 1 (pullRequest): pull request provider: no pull request provider configured"},
 	}, {
 		name:       "git without client",
 		generators: "\n  - git: {repoURL: 'https://example.com/r.git', revision: HEAD, directories: [{path: '*'}]}",

@@ -336,7 +336,7 @@ func TestMatrixErrors(t *testing.T) {
 		{`[{list: {elements: [{a: "1"}]}}, {list: {elements: [{a: "2"}]}}]`, `generator 0 (matrix): both matrix generators set "a"`},
 		{`[{list: {elements: [{a: "1"}]}}, {list: {elements: [{b: "2"}]}, clusters: {}}]`, "generator 0 (matrix): child 1: more than one generator"},
 		{`[{list: {elements: [{a: "1"}]}}, {matrix: {generators: [{matrix: {generators: []}}, {list: {elements: []}}]}}]`, "generator 0 (matrix): child 1 (matrix): child 0: no generator set"},
-		{`[{list: {elements: [{a: "1"}]}}, {scmProvider: {}}]`, "generator 0 (matrix): child 1 (scmProvider): scmProvider generator is not supported yet"},
+		{`[{list: {elements: [{a: "1"}]}}, {scmProvider: {}}]`, "generator 0 (matrix): child 1 (scmProvider): scm provider: no SCM provider configured"},
 	}
 	for _, tt := range tests {
 		set := genSet(t, `

@@ -114,7 +114,7 @@ func TestMergeErrors(t *testing.T) {
 		{`{generators: [{list: {elements: [{a: "1"}]}}, {list: {elements: [{a: "1"}]}}]}`, "generator 0 (merge): merge needs at least one merge key"},
 		{`{mergeKeys: [a], generators: [{list: {elements: [{a: "1"}, {a: "1"}]}}, {list: {elements: []}}]}`, `generator 0 (merge): child 0: parameter sets are not unique by mergeKeys: {"a":"1"} appears twice`},
 		{`{mergeKeys: [a], generators: [{list: {elements: [{a: "1"}]}}, {list: {elements: [{b: "1"}, {b: "2"}]}}]}`, `generator 0 (merge): child 1: parameter sets are not unique by mergeKeys: {"a":null} appears twice`},
-		{`{mergeKeys: [a], generators: [{list: {elements: [{a: "1"}]}}, {pullRequest: {}}]}`, "generator 0 (merge): child 1 (pullRequest): pullRequest generator is not supported yet"},
+		{`{mergeKeys: [a], generators: [{list: {elements: [{a: "1"}]}}, {pullRequest: {}}]}`, "generator 0 (merge): child 1 (pullRequest): pull request provider: no pull request provider configured"},
 	}
 	for _, tt := range tests {
 		set := genSet(t, `

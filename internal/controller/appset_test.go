@@ -268,12 +268,12 @@ spec:
 	})
 	waitSetCondition(t, c, "error-set", v1alpha1.ApplicationSetConditionErrorOccurred, v1alpha1.ApplicationSetConditionStatusTrue, "generator 1")
 	waitSetCondition(t, c, "error-set", v1alpha1.ApplicationSetConditionParametersGenerated, v1alpha1.ApplicationSetConditionStatusFalse, "")
-	// A generator flotilla does not have yet is the same: a condition,
-	// never silently ignored.
+	// A generator that names no provider is the same: a condition, never
+	// silently ignored.
 	updateSet(t, c, "error-set", func(s *v1alpha1.ApplicationSet) {
 		s.Spec.Generators[1] = v1alpha1.ApplicationSetGenerator{PullRequest: &v1alpha1.PullRequestGenerator{}}
 	})
-	waitSetCondition(t, c, "error-set", v1alpha1.ApplicationSetConditionErrorOccurred, v1alpha1.ApplicationSetConditionStatusTrue, "pullRequest generator is not supported yet")
+	waitSetCondition(t, c, "error-set", v1alpha1.ApplicationSetConditionErrorOccurred, v1alpha1.ApplicationSetConditionStatusTrue, "no pull request provider configured")
 	after := ownedApps(t, c, getSet(t, c, "error-set"))
 	for name := range before {
 		if b := after[name]; b == nil || b.DeletionTimestamp != nil {
