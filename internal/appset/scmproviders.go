@@ -66,34 +66,55 @@ func (g *generation) repositoryService(p *v1alpha1.SCMProviderGenerator) (scm.Re
 	return nil, errors.New("no SCM provider configured (github, gitlab, gitea, bitbucket, bitbucketServer or azureDevOps)")
 }
 
+// access is what a provider is called with: the API URL, once the
+// allow-list allows it, and the credentials read from their Secrets.
+type access struct {
+	user, password, token string
+}
+
+// access checks api against the allow-list and reads a provider's
+// credentials: basic ones when basic is set, else the token ref (none:
+// anonymous). env is the token's environment variable for the CLI.
+func (g *generation) access(api, env string, token *v1alpha1.SecretRef, basic *v1alpha1.BasicAuthBitbucketServer) (access, error) {
+	if err := g.allowed(api); err != nil {
+		return access{}, err
+	}
+	var a access
+	var err error
+	if basic != nil && token == nil {
+		a.user = basic.Username
+		a.password, err = g.scmSecret(basic.PasswordRef, env)
+	} else {
+		a.token, err = g.scmSecret(token, env)
+	}
+	return a, err
+}
+
 // gitHub builds the GitHub provider with a token or a GitHub App.
 func (g *generation) gitHub(api string, ref *v1alpha1.SecretRef, appSecret string, o scm.GitHubOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
-		return nil, err
-	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
 	if appSecret != "" {
-		o.App, err = g.gitHubApp(appSecret)
-	} else {
-		o.Token, err = g.scmSecret(ref, envGitHub)
+		ref = nil // the App's installation token, not a token ref
 	}
+	a, err := g.access(api, envGitHub, ref, nil)
 	if err != nil {
 		return nil, err
+	}
+	o.API, o.HTTPClient, o.Token = api, g.env.SCM.HTTPClient, a.token
+	if appSecret != "" {
+		if o.App, err = g.gitHubApp(appSecret); err != nil {
+			return nil, err
+		}
 	}
 	return scm.NewGitHub(o)
 }
 
 // gitLab builds the GitLab provider.
 func (g *generation) gitLab(api string, ref *v1alpha1.SecretRef, ca *v1alpha1.ConfigMapKeyRef, o scm.GitLabOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
+	a, err := g.access(api, envGitLab, ref, nil)
+	if err != nil {
 		return nil, err
 	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
-	if o.Token, err = g.scmSecret(ref, envGitLab); err != nil {
-		return nil, err
-	}
+	o.API, o.HTTPClient, o.Token = api, g.env.SCM.HTTPClient, a.token
 	if o.CACerts, err = g.caCerts(ca); err != nil {
 		return nil, err
 	}
@@ -102,73 +123,51 @@ func (g *generation) gitLab(api string, ref *v1alpha1.SecretRef, ca *v1alpha1.Co
 
 // gitea builds the Gitea provider.
 func (g *generation) gitea(api string, ref *v1alpha1.SecretRef, o scm.GiteaOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
-		return nil, err
-	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
-	if o.Token, err = g.scmSecret(ref, envGitea); err != nil {
-		return nil, err
-	}
-	return scm.NewGitea(o)
-}
-
-// bitbucketServer builds the Bitbucket Server provider with basic or
-// bearer credentials, or none.
-func (g *generation) bitbucketServer(api string, basic *v1alpha1.BasicAuthBitbucketServer, bearer *v1alpha1.BearerTokenBitbucket,
-	ca *v1alpha1.ConfigMapKeyRef, o scm.BitbucketServerOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
-		return nil, err
-	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
-	switch {
-	case bearer != nil:
-		o.Token, err = g.scmSecret(bearer.TokenRef, envBitbucketServer)
-	case basic != nil:
-		o.User = basic.Username
-		o.Password, err = g.scmSecret(basic.PasswordRef, envBitbucketServer)
-	}
+	a, err := g.access(api, envGitea, ref, nil)
 	if err != nil {
 		return nil, err
 	}
+	o.API, o.HTTPClient, o.Token = api, g.env.SCM.HTTPClient, a.token
+	return scm.NewGitea(o)
+}
+
+// bitbucketServer builds the Bitbucket Server provider with bearer or
+// basic credentials, or none.
+func (g *generation) bitbucketServer(api string, basic *v1alpha1.BasicAuthBitbucketServer, bearer *v1alpha1.BearerTokenBitbucket,
+	ca *v1alpha1.ConfigMapKeyRef, o scm.BitbucketServerOptions) (providerService, error) {
+	var token *v1alpha1.SecretRef
+	if bearer != nil {
+		token = bearer.TokenRef
+	}
+	a, err := g.access(api, envBitbucketServer, token, basic)
+	if err != nil {
+		return nil, err
+	}
+	o.API, o.HTTPClient, o.Token, o.User, o.Password = api, g.env.SCM.HTTPClient, a.token, a.user, a.password
 	if o.CACerts, err = g.caCerts(ca); err != nil {
 		return nil, err
 	}
 	return scm.NewBitbucketServer(o)
 }
 
-// bitbucketCloud builds the Bitbucket Cloud provider with basic (app
-// password) or bearer credentials, or none.
+// bitbucketCloud builds the Bitbucket Cloud provider with bearer or
+// basic (app password) credentials, or none.
 func (g *generation) bitbucketCloud(api string, basic *v1alpha1.BasicAuthBitbucketServer, bearer *v1alpha1.SecretRef, o scm.BitbucketCloudOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
-		return nil, err
-	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
-	switch {
-	case bearer != nil:
-		o.Token, err = g.scmSecret(bearer, envBitbucket)
-	case basic != nil:
-		o.User = basic.Username
-		o.Password, err = g.scmSecret(basic.PasswordRef, envBitbucket)
-	}
+	a, err := g.access(api, envBitbucket, bearer, basic)
 	if err != nil {
 		return nil, err
 	}
+	o.API, o.HTTPClient, o.Token, o.User, o.Password = api, g.env.SCM.HTTPClient, a.token, a.user, a.password
 	return scm.NewBitbucketCloud(o)
 }
 
 // azureDevOps builds the Azure DevOps provider.
 func (g *generation) azureDevOps(api string, ref *v1alpha1.SecretRef, o scm.AzureDevOpsOptions) (providerService, error) {
-	if err := g.allowed(api); err != nil {
+	a, err := g.access(api, envAzureDevOps, ref, nil)
+	if err != nil {
 		return nil, err
 	}
-	o.API, o.HTTPClient = api, g.env.SCM.HTTPClient
-	var err error
-	if o.Token, err = g.scmSecret(ref, envAzureDevOps); err != nil {
-		return nil, err
-	}
+	o.API, o.HTTPClient, o.Token = api, g.env.SCM.HTTPClient, a.token
 	return scm.NewAzureDevOps(o)
 }
 
