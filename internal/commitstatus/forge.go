@@ -95,7 +95,8 @@ func Match(forges []Forge, repoURL string) (Forge, string, bool) {
 var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@([^:/]+):(.*)$`)
 
 // hostPath splits a repository URL (https, http, ssh, git or scp-like)
-// into its lower-cased host and its path without slashes at either end.
+// into its lower-cased host (with its port: two servers on one host are
+// two forges) and its path without slashes at either end.
 func hostPath(raw string) (string, string, bool) {
 	if m := scpLike.FindStringSubmatch(raw); m != nil {
 		return strings.ToLower(m[1]), strings.Trim(m[2], "/"), true
@@ -104,7 +105,7 @@ func hostPath(raw string) (string, string, bool) {
 	if err != nil || u.Host == "" {
 		return "", "", false
 	}
-	return strings.ToLower(u.Hostname()), strings.Trim(u.Path, "/"), true
+	return strings.ToLower(u.Host), strings.Trim(u.Path, "/"), true
 }
 
 // Service builds the forge's status API client.

@@ -51,6 +51,7 @@ func TestMatch(t *testing.T) {
 		{"https://bitbucket.example.com/scm/PROJ/app.git", "bbs", "PROJ/app"},
 		{"https://gitlab.example.com/group/sub/app.git", "gl", "group/sub/app"},
 		{"https://gitea.example.com/a/b.git", "", ""},
+		{"https://gitlab.example.com:8443/group/app.git", "", ""},
 	} {
 		f, repo, ok := Match(forges, tc.repoURL)
 		if tc.forge == "" {

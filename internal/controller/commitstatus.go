@@ -24,11 +24,16 @@ import (
 // commitStatusTimeout bounds one app's posts.
 const commitStatusTimeout = 30 * time.Second
 
+// ConditionCommitStatusError says why an app's commit status could not be
+// posted (no forge Secret holds its repository, the forge refused).
+const ConditionCommitStatusError v1alpha1.ApplicationConditionType = "CommitStatusError"
+
 // commitStatusReconciler posts the commit statuses of the Applications
 // annotated flotilla.dev/commit-status: "true". It reads the apps from the
 // manager's cache and the forge Secrets (at most every ten seconds), and
 // writes nothing to the cluster but a Warning Event when a post fails.
 type commitStatusReconciler struct {
+	apps   *Reconciler
 	client client.Client
 	forges *forgeSecrets
 	poster *commitstatus.Poster
@@ -39,6 +44,7 @@ type commitStatusReconciler struct {
 // setupCommitStatuses registers the reconciler.
 func setupCommitStatuses(mgr ctrl.Manager, r *Reconciler, opts Options) error {
 	cs := &commitStatusReconciler{
+		apps:   r,
 		client: mgr.GetClient(),
 		forges: &forgeSecrets{reader: mgr.GetAPIReader(), namespace: opts.Namespace},
 		poster: &commitstatus.Poster{},
@@ -99,12 +105,48 @@ func (cs *commitStatusReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		defer cancel()
 		err = cs.poster.Post(ctx, key, reports, forges)
 	}
+	cs.apps.setCommitStatusError(&app, err)
 	if err != nil {
 		cs.events.Event(&app, corev1.EventTypeWarning, "CommitStatusFailed", err.Error())
 		log.FromContext(ctx).Info("commit status not posted", "error", err.Error())
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
+}
+
+// setCommitStatusError records app's last posting error (nil: posted)
+// and, when it changed, queues the app so that its condition says so:
+// the Application reconciler stays the one writer of its status.
+func (r *Reconciler) setCommitStatusError(app *v1alpha1.Application, err error) {
+	key := app.Namespace + "/" + app.Name
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	old, _ := r.statusPosts.Load(key)
+	if old == nil && msg == "" || old == msg {
+		return
+	}
+	if msg == "" {
+		r.statusPosts.Delete(key)
+	} else {
+		r.statusPosts.Store(key, msg)
+	}
+	if r.active(app) {
+		r.enqueue(app)
+	}
+}
+
+// noteCommitStatus sets or clears app's CommitStatusError condition.
+func (r *Reconciler) noteCommitStatus(app *v1alpha1.Application) {
+	if r.statusPosts == nil { // a Reconciler not set up with a manager
+		return
+	}
+	if msg, ok := r.statusPosts.Load(app.Namespace + "/" + app.Name); ok && commitstatus.Enabled(app) {
+		setCondition(&app.Status, ConditionCommitStatusError, msg.(string))
+		return
+	}
+	clearCondition(&app.Status, ConditionCommitStatusError)
 }
 
 // forgeSecrets reads the forge Secrets of the controller's namespace, at

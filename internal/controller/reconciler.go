@@ -92,6 +92,9 @@ type Reconciler struct {
 	elected func() bool
 	// sets reconciles the ApplicationSets beside the Applications.
 	sets *AppSetReconciler
+	// statusPosts holds each app's last commit status error (see
+	// commitstatus.go), shown as its CommitStatusError condition.
+	statusPosts *sync.Map
 	// clusters are the destination clusters; nil reconciles everything
 	// on Cluster.
 	clusters *clusterSet
@@ -320,6 +323,7 @@ func (r *Reconciler) reconcileApp(ctx context.Context, app *v1alpha1.Application
 	}
 	r.comparisonSucceeded(app)
 	writeComparison(&app.Status, app, cmp)
+	r.noteCommitStatus(app)
 	noteHooks(app, cmp.hooks)
 	switch {
 	case requeue > 0:

@@ -32,6 +32,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, namespace string, worker
 		return fmt.Errorf("index dependencies: %w", err)
 	}
 	r.fresh = &sync.Map{}
+	r.statusPosts = &sync.Map{}
 	r.pending = &pendingWrites{}
 	r.failures = &failureCounts{}
 	r.nudge = make(chan event.TypedGenericEvent[*v1alpha1.Application], 1024)

@@ -24,6 +24,7 @@ import (
 	"flotilla.dev/flotilla/internal/controller/controllertest"
 	"flotilla.dev/flotilla/internal/controlplane/kubetest"
 	"flotilla.dev/flotilla/internal/scm/giteatest"
+	"flotilla.dev/flotilla/internal/source/git/gittest"
 )
 
 const (
@@ -159,6 +160,59 @@ func TestPreviewEnvironments(t *testing.T) {
 	if !ok {
 		t.Fatalf("the set outside the allow-list has no condition saying so: %s", last)
 	}
+}
+
+// TestCommitStatusWithoutForge: an app whose repository no forge Secret
+// holds says so in a CommitStatusError condition, and nothing else about
+// it changes; without the annotation the condition goes.
+func TestCommitStatusWithoutForge(t *testing.T) {
+	c := controllertest.Start(t, ns)
+	ctx := context.Background()
+	repo := gittest.NewServer(t).NewRepo(t, "lonely")
+	repo.Commit(t, map[string]string{"deploy/cm.yaml": configMap("lonely")}, "init")
+	dest := kubetest.NewNamespace(t, c)
+	app := &v1alpha1.Application{}
+	err := yaml.UnmarshalStrict([]byte(fmt.Sprintf(`metadata:
+  name: lonely
+  namespace: %s
+  annotations: {flotilla.dev/commit-status: "true"}
+spec:
+  project: default
+  source: {repoURL: %s, targetRevision: HEAD, path: deploy}
+  destination: {server: https://kubernetes.default.svc, namespace: %s}
+  syncPolicy: {automated: {}}
+`, ns, repo.URL(), dest)), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	cond := func(present bool) {
+		t.Helper()
+		ok, last := kubetest.Poll(60*time.Second, 200*time.Millisecond, func() (bool, string) {
+			a := &v1alpha1.Application{}
+			if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "lonely"}, a); err != nil {
+				return false, err.Error()
+			}
+			synced := a.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced && a.Status.Health.Status == v1alpha1.HealthStatusHealthy
+			for _, c := range a.Status.Conditions {
+				if c.Type == "CommitStatusError" {
+					return present && synced && strings.Contains(c.Message, "no forge secret (label flotilla.dev/secret-type=forge) holds "+repo.URL()), c.Message
+				}
+			}
+			return !present && synced, fmt.Sprintf("%s/%s %v", a.Status.Sync.Status, a.Status.Health.Status, a.Status.Conditions)
+		})
+		if !ok {
+			t.Fatalf("CommitStatusError present=%v: %s", present, last)
+		}
+	}
+	cond(true)
+	patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"flotilla.dev/commit-status":null,"argocd.argoproj.io/refresh":"normal"}}}`))
+	if err := c.Patch(ctx, app, patch); err != nil {
+		t.Fatal(err)
+	}
+	cond(false)
 }
 
 // TestSCMProviderGenerate previews an SCM-provider set over a real Gitea
