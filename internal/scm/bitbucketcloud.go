@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -237,7 +236,7 @@ func (b *bitbucketCloud) RepoHasPath(ctx context.Context, repo *Repository, path
 		at = repo.Branch
 	}
 	_, err := b.c.Do(ctx, Request{
-		Path:  b.repoPath(repo.Repository) + "/src/" + at + "/" + strings.Trim(path, "/"),
+		Path:  b.repoPath(repo.Repository) + "/src/" + url.PathEscape(at) + "/" + escapePath(path),
 		Query: url.Values{"format": {"meta"}},
 	}, nil)
 	return pathAnswer(err)

@@ -269,7 +269,7 @@ func (b *bitbucketServer) GetBranches(ctx context.Context, repo *Repository) ([]
 // Argo CD does.
 func (b *bitbucketServer) RepoHasPath(ctx context.Context, repo *Repository, path string) (bool, error) {
 	_, err := b.c.Do(ctx, Request{
-		Path:  b.repoPath(repo.Organization, b.slug(repo)) + "/browse/" + strings.Trim(path, "/"),
+		Path:  b.repoPath(repo.Organization, b.slug(repo)) + "/browse/" + escapePath(path),
 		Query: url.Values{"at": {repo.Branch}, "type": {"true"}, "limit": {bitbucketServerPageSize}},
 	}, nil)
 	return pathAnswer(err)

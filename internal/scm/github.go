@@ -143,7 +143,7 @@ func (g *github) List(ctx context.Context) ([]*PullRequest, error) {
 	if err := g.authorize(ctx); err != nil {
 		return nil, err
 	}
-	path := g.c.escapedURL(githubRepoPath(g.o.Owner, g.o.Repo) + "/pulls")
+	path := githubRepoPath(g.o.Owner, g.o.Repo) + "/pulls"
 	pulls, err := GetAll[githubPull](ctx, g.c, path, url.Values{"state": {"open"}, "per_page": {"100"}})
 	if err != nil {
 		return nil, notFound(err)
@@ -185,7 +185,7 @@ func (g *github) ListRepos(ctx context.Context, cloneProtocol string) ([]*Reposi
 	if err := g.authorize(ctx); err != nil {
 		return nil, err
 	}
-	path := g.c.escapedURL("orgs/" + url.PathEscape(g.o.Owner) + "/repos")
+	path := "orgs/" + url.PathEscape(g.o.Owner) + "/repos"
 	repos, err := GetAll[githubRepo](ctx, g.c, path, url.Values{"per_page": {"100"}})
 	if err != nil {
 		return nil, notFound(err)
@@ -223,7 +223,7 @@ func (g *github) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 	path := githubRepoPath(repo.Organization, repo.Repository) + "/branches"
 	if !g.o.AllBranches {
 		var b githubBranch
-		_, err := g.c.Do(ctx, Request{Path: g.c.escapedURL(path + "/" + url.PathEscape(repo.Branch))}, &b)
+		_, err := g.c.Do(ctx, Request{Path: path + "/" + url.PathEscape(repo.Branch)}, &b)
 		if IsNotFound(notFound(err)) {
 			return nil, nil
 		}
@@ -232,7 +232,7 @@ func (g *github) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 		}
 		return []*Repository{atBranch(repo, b.Name, b.Commit.SHA)}, nil
 	}
-	branches, err := GetAll[githubBranch](ctx, g.c, g.c.escapedURL(path), url.Values{"per_page": {"100"}})
+	branches, err := GetAll[githubBranch](ctx, g.c, path, url.Values{"per_page": {"100"}})
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s/%s: %w", repo.Organization, repo.Repository, err)
 	}
@@ -253,7 +253,7 @@ func (g *github) RepoHasPath(ctx context.Context, repo *Repository, path string)
 		return false, err
 	}
 	_, err := g.c.Do(ctx, Request{
-		Path:  g.c.escapedURL(githubRepoPath(repo.Organization, repo.Repository) + "/contents/" + escapePath(path)),
+		Path:  githubRepoPath(repo.Organization, repo.Repository) + "/contents/" + escapePath(path),
 		Query: url.Values{"ref": {repo.Branch}},
 	}, nil)
 	return pathAnswer(err)
@@ -269,7 +269,7 @@ func (g *github) SetStatus(ctx context.Context, s Status) error {
 		"state": string(s.State), "context": s.Context,
 		"description": githubDescription(s.Description), "target_url": s.TargetURL,
 	}
-	path := g.c.escapedURL("repos/" + escapePath(s.Repo) + "/statuses/" + url.PathEscape(s.SHA))
+	path := "repos/" + escapePath(s.Repo) + "/statuses/" + url.PathEscape(s.SHA)
 	_, err := g.c.Do(ctx, Request{Method: http.MethodPost, Path: path, Body: body}, nil)
 	return err
 }

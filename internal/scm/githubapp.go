@@ -121,7 +121,7 @@ func (a *githubAppTokens) token(ctx context.Context) (string, error) {
 		Token     string    `json:"token"`
 		ExpiresAt time.Time `json:"expires_at"`
 	}
-	path := c.escapedURL("app/installations/" + itoa(a.installation) + "/access_tokens")
+	path := "app/installations/" + itoa(a.installation) + "/access_tokens"
 	if _, err := c.Do(ctx, Request{Method: http.MethodPost, Path: path}, &answer); err != nil {
 		return "", fmt.Errorf("access token of installation %d: %w", a.installation, err)
 	}
@@ -145,7 +145,7 @@ func (a *githubAppTokens) findInstallation(ctx context.Context, c *Client) (int6
 	if a.owner == "" {
 		return 0, errors.New("app installation id is required without an owner")
 	}
-	all, err := GetAll[githubInstallation](ctx, c, c.escapedURL("app/installations"), url.Values{"per_page": {"100"}})
+	all, err := GetAll[githubInstallation](ctx, c, "app/installations", url.Values{"per_page": {"100"}})
 	if err != nil {
 		return 0, fmt.Errorf("list app installations: %w", err)
 	}

@@ -109,7 +109,7 @@ func (g *gitlab) List(ctx context.Context) ([]*PullRequest, error) {
 	if g.o.PullRequestState != "" {
 		q.Set("state", g.o.PullRequestState)
 	}
-	path := g.c.escapedURL("projects/" + gitlabEscape(g.o.Project) + "/merge_requests")
+	path := "projects/" + gitlabEscape(g.o.Project) + "/merge_requests"
 	mrs, err := GetAll[gitlabMergeRequest](ctx, g.c, path, q)
 	if err != nil {
 		return nil, notFound(err)
@@ -155,7 +155,7 @@ func (g *gitlab) ListRepos(ctx context.Context, cloneProtocol string) ([]*Reposi
 	if g.o.IncludeArchived {
 		q.Set("archived", "true")
 	}
-	path := g.c.escapedURL("groups/" + gitlabEscape(g.o.Group) + "/projects")
+	path := "groups/" + gitlabEscape(g.o.Group) + "/projects"
 	projects, err := GetAll[gitlabProject](ctx, g.c, path, q)
 	if err != nil {
 		return nil, notFound(err)
@@ -191,7 +191,7 @@ func (g *gitlab) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 	path := "projects/" + gitlabProjectRef(repo) + "/repository/branches"
 	if !g.o.AllBranches {
 		var b gitlabBranch
-		_, err := g.c.Do(ctx, Request{Path: g.c.escapedURL(path + "/" + gitlabEscape(repo.Branch))}, &b)
+		_, err := g.c.Do(ctx, Request{Path: path + "/" + gitlabEscape(repo.Branch)}, &b)
 		if IsNotFound(notFound(err)) {
 			return nil, nil
 		}
@@ -200,7 +200,7 @@ func (g *gitlab) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 		}
 		return []*Repository{atBranch(repo, b.Name, b.Commit.ID)}, nil
 	}
-	branches, err := GetAll[gitlabBranch](ctx, g.c, g.c.escapedURL(path), url.Values{"per_page": {"100"}})
+	branches, err := GetAll[gitlabBranch](ctx, g.c, path, url.Values{"per_page": {"100"}})
 	if IsNotFound(notFound(err)) {
 		return nil, nil
 	}
@@ -223,14 +223,14 @@ func (g *gitlab) RepoHasPath(ctx context.Context, repo *Repository, path string)
 		return false, err
 	}
 	_, err = g.c.Do(ctx, Request{
-		Path:  g.c.escapedURL("projects/" + pid + "/repository/files/" + gitlabEscape(path)),
+		Path:  "projects/" + pid + "/repository/files/" + gitlabEscape(path),
 		Query: url.Values{"ref": {repo.Branch}},
 	}, nil)
 	if has, err := pathAnswer(err); has || err != nil {
 		return has, err
 	}
 	_, err = g.c.Do(ctx, Request{
-		Path:  g.c.escapedURL("projects/" + pid + "/repository/tree"),
+		Path:  "projects/" + pid + "/repository/tree",
 		Query: url.Values{"path": {path}, "ref": {repo.Branch}},
 	}, nil)
 	return pathAnswer(err)
@@ -243,7 +243,7 @@ func (g *gitlab) projectID(ctx context.Context, repo *Repository) (string, error
 		return gitlabProjectRef(repo), nil
 	}
 	var p gitlabProject
-	if _, err := g.c.Do(ctx, Request{Path: g.c.escapedURL("projects/" + gitlabProjectRef(repo))}, &p); err != nil {
+	if _, err := g.c.Do(ctx, Request{Path: "projects/" + gitlabProjectRef(repo)}, &p); err != nil {
 		return "", fmt.Errorf("project %s/%s: %w", repo.Organization, repo.Repository, err)
 	}
 	return itoa(p.ID), nil
@@ -261,7 +261,7 @@ func (g *gitlab) SetStatus(ctx context.Context, s Status) error {
 	if s.TargetURL != "" {
 		body["target_url"] = s.TargetURL
 	}
-	path := g.c.escapedURL("projects/" + gitlabEscape(s.Repo) + "/statuses/" + url.PathEscape(s.SHA))
+	path := "projects/" + gitlabEscape(s.Repo) + "/statuses/" + url.PathEscape(s.SHA)
 	_, err := g.c.Do(ctx, Request{Method: http.MethodPost, Path: path, Body: body}, nil)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest && strings.Contains(apiErr.Message, "Cannot transition status") {

@@ -56,11 +56,3 @@ func pathAnswer(err error) (bool, error) {
 	}
 	return false, err
 }
-
-// escapedURL is path, already escaped (GitLab's %2F in a project's
-// path, a file name's %3F), as an absolute URL on c's API: Do keeps an
-// absolute URL's escapes, where it would take a relative path as
-// unescaped and escape its % again.
-func (c *Client) escapedURL(path string) string {
-	return strings.TrimSuffix(c.base.String(), "/") + "/" + strings.TrimPrefix(path, "/")
-}
