@@ -96,7 +96,7 @@ func (cs *commitStatusReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, err
 	}
 	reports := commitstatus.Reports(&app, cs.uiURL)
-	if len(reports) == 0 {
+	if len(reports) == 0 || !cs.apps.active(&app) { // another replica's app: that replica posts
 		return ctrl.Result{}, nil
 	}
 	forges, err := cs.forges.get(ctx)
