@@ -114,9 +114,11 @@ func TestPreviewEnvironments(t *testing.T) {
 	// and the commit's status stays pending until the gate opens.
 	g.PutFile(t, repo, "feature/new_checkout", "deploy/cm.yaml", configMap("one"))
 	first := g.PutFile(t, repo, "feature/new_checkout", "deploy/deploy.yaml", gatedDeployment)
+	opened := time.Now()
 	number := g.OpenPR(t, repo, "feature/new_checkout", "main", "New checkout")
 	app := fmt.Sprintf("shop-pr-%d", number)
 	waitApp(t, c, app, first, v1alpha1.HealthStatusProgressing)
+	t.Logf("pull request opened → %s synced at its head: %s", app, time.Since(opened).Round(10*time.Millisecond))
 	waitConfigMap(t, c, app, "one")
 	waitStatus(t, g, repo, first, app, "pending")
 	time.Sleep(2 * time.Second) // held: still pending, not success
@@ -126,12 +128,15 @@ func TestPreviewEnvironments(t *testing.T) {
 	waitStatus(t, g, repo, first, app, "success")
 
 	// Pushed: the Application moves to the new head.
+	pushed := time.Now()
 	second := g.PutFile(t, repo, "feature/new_checkout", "deploy/cm.yaml", configMap("two"))
 	waitApp(t, c, app, second, v1alpha1.HealthStatusHealthy)
+	t.Logf("push → %s synced and healthy at the new head: %s", app, time.Since(pushed).Round(10*time.Millisecond))
 	waitConfigMap(t, c, app, "two")
 	waitStatus(t, g, repo, second, app, "success")
 
 	// Closed: the Application and its resources are deleted.
+	closed := time.Now()
 	g.ClosePR(t, repo, number)
 	ok, last := kubetest.Poll(90*time.Second, 200*time.Millisecond, func() (bool, string) {
 		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &v1alpha1.Application{})
@@ -141,6 +146,7 @@ func TestPreviewEnvironments(t *testing.T) {
 	if !ok {
 		t.Fatalf("the closed pull request's preview is still there: %s", last)
 	}
+	t.Logf("pull request closed → %s and its ConfigMap deleted: %s", app, time.Since(closed).Round(10*time.Millisecond))
 
 	// A set calling an API outside the allow-list says so, and generates nothing.
 	other := strings.ReplaceAll(previewSet("http://127.0.0.1:9", repo, g.CloneURL(repo)), "shop-previews", "elsewhere")

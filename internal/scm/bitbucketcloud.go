@@ -212,7 +212,7 @@ func (b *bitbucketCloud) GetBranches(ctx context.Context, repo *Repository) ([]*
 			return nil, nil
 		}
 		var br bitbucketCloudBranch
-		if _, err := b.c.Do(ctx, Request{Path: branches + "/" + repo.Branch}, &br); err != nil {
+		if _, err := b.c.Do(ctx, Request{Path: branches + "/" + escapePath(repo.Branch)}, &br); err != nil {
 			return nil, fmt.Errorf("main branch %q of %s: %w", repo.Branch, repo.Repository, err)
 		}
 		return []*Repository{atBranch(repo, br.Name, br.Target.Hash)}, nil

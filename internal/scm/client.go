@@ -237,21 +237,18 @@ func redact(u *url.URL) string {
 // Bitbucket Server's errors[].message, Azure DevOps' "message", GitLab's
 // "error"; else the body's first line.
 func errorMessage(data []byte) string {
-	var body struct {
-		Message json.RawMessage `json:"message"`
-		Error   json.RawMessage `json:"error"`
-		Errors  []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
-	}
+	var body map[string]json.RawMessage
 	if json.Unmarshal(data, &body) == nil {
-		for _, raw := range []json.RawMessage{body.Message, body.Error} {
-			if s := messageOf(raw); s != "" {
+		for _, k := range []string{"message", "error"} {
+			if s := messageOf(body[k]); s != "" {
 				return s
 			}
 		}
-		if len(body.Errors) != 0 && body.Errors[0].Message != "" {
-			return body.Errors[0].Message
+		var errs []struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(body["errors"], &errs) == nil && len(errs) != 0 && errs[0].Message != "" {
+			return errs[0].Message
 		}
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
