@@ -4,7 +4,9 @@
 // Application that syncs the pull request's head commit, a push to its
 // branch moves it to the new commit, and closing it deletes the
 // Application and its resources, each driven by Gitea's webhooks; the
-// Application's commit statuses appear on the Gitea commits. It also runs
+// Application's commit statuses appear on the Gitea commits; a set change
+// that would drop more previews than max-deletions allows is held until
+// confirmed. It also runs
 // `flotilla appset generate` against the same server with a token from the
 // environment. It has no code of its own.
 package previewenv

@@ -148,6 +148,8 @@ func TestPreviewEnvironments(t *testing.T) {
 	}
 	t.Logf("pull request closed → %s and its ConfigMap deleted: %s", app, time.Since(closed).Round(10*time.Millisecond))
 
+	dropManyIsHeld(t, c, g, repo)
+
 	// A set calling an API outside the allow-list says so, and generates nothing.
 	other := strings.ReplaceAll(previewSet("http://127.0.0.1:9", repo, g.CloneURL(repo)), "shop-previews", "elsewhere")
 	apply(t, c, strings.ReplaceAll(other, "shop-pr-", "elsewhere-pr-"))
@@ -263,6 +265,69 @@ spec:
 	}
 	if strings.Contains(out, "handbook") {
 		t.Errorf("handbook has no deploy/ and was generated:\n%s", out)
+	}
+}
+
+// dropManyIsHeld opens two more pull requests, then makes the set list
+// only labelled ones (none is) while it allows one deletion per pass:
+// both previews are kept and the set says why, until the deletions are
+// confirmed with the token it shows.
+func dropManyIsHeld(t *testing.T, c client.Client, g *giteatest.Server, repo string) {
+	t.Helper()
+	ctx := context.Background()
+	var apps []string
+	for _, branch := range []string{"fix-a", "fix-b"} {
+		sha := g.PutFile(t, repo, branch, "deploy/cm.yaml", configMap(branch))
+		n := g.OpenPR(t, repo, branch, "main", branch)
+		apps = append(apps, fmt.Sprintf("shop-pr-%d", n))
+		waitApp(t, c, apps[len(apps)-1], sha, v1alpha1.HealthStatusHealthy)
+	}
+	set := &v1alpha1.ApplicationSet{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-previews"}, set); err != nil {
+		t.Fatal(err)
+	}
+	set.Annotations = map[string]string{"flotilla.dev/max-deletions": "1"}
+	set.Spec.Generators[0].PullRequest.Gitea.Labels = []string{"preview"}
+	if err := c.Update(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	ok, last := kubetest.Poll(60*time.Second, 200*time.Millisecond, func() (bool, string) {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(set), set); err != nil {
+			return false, err.Error()
+		}
+		for _, cond := range set.Status.Conditions {
+			if cond.Type == controller.ConditionDeletionsHeld && cond.Status == v1alpha1.ApplicationSetConditionStatusTrue {
+				_, token, _ = strings.Cut(cond.Message, "flotilla.dev/confirm-deletions=")
+				return strings.Contains(cond.Message, "holding the deletion of 2 Applications"), cond.Message
+			}
+		}
+		return false, fmt.Sprint(set.Status.Conditions)
+	})
+	if !ok {
+		t.Fatalf("closing two previews under max-deletions 1 was not held: %s", last)
+	}
+	for _, name := range apps {
+		a := &v1alpha1.Application{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, a); err != nil || a.DeletionTimestamp != nil {
+			t.Fatalf("%s went while its deletion was held (%v)", name, err)
+		}
+	}
+	confirm := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"flotilla.dev/confirm-deletions":"`+strings.TrimSpace(token)+`"}}}`))
+	if err := c.Patch(ctx, set, confirm); err != nil {
+		t.Fatal(err)
+	}
+	ok, last = kubetest.Poll(60*time.Second, 200*time.Millisecond, func() (bool, string) {
+		gone := 0
+		for _, name := range apps {
+			if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &v1alpha1.Application{}); apierrors.IsNotFound(err) {
+				gone++
+			}
+		}
+		return gone == len(apps), fmt.Sprintf("%d of %d deleted", gone, len(apps))
+	})
+	if !ok {
+		t.Fatalf("confirmed deletions did not happen: %s", last)
 	}
 }
 
