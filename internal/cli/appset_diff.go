@@ -144,7 +144,7 @@ func (do appSetDiffOptions) localGenerator(gen *manifests.Generator, sets []*v1a
 	out := manifests.NewGenerator(cacheDir)
 	out.RepoMap = maps.Clone(gen.RepoMap)
 	maps.Copy(out.RepoMap, local)
-	out.AppSetReader = gen.AppSetReader
+	out.AppSetReader, out.AppSetSCM = gen.AppSetReader, gen.AppSetSCM
 	return out, nil
 }
 
