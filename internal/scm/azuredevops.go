@@ -160,7 +160,7 @@ func (a *azureDevOps) pulls(ctx context.Context) ([]azureDevOpsPull, error) {
 		if _, err := a.c.Do(ctx, Request{Path: a.repoPath(a.o.Repo) + "/pullrequests", Query: q}, &page); err != nil {
 			return nil, err
 		}
-		fresh := azureDevOpsNew(seen, page.Value)
+		fresh := unseen(seen, page.Value, func(p azureDevOpsPull) int64 { return p.PullRequestID })
 		if len(fresh) == 0 && len(page.Value) != 0 { // $skip ignored
 			return nil, fmt.Errorf("pull requests at $skip=%d repeat earlier ones", skip)
 		}
@@ -169,19 +169,6 @@ func (a *azureDevOps) pulls(ctx context.Context) ([]azureDevOpsPull, error) {
 			return all, nil
 		}
 	}
-}
-
-// azureDevOpsNew are the pulls not in seen, which notes them: pages
-// read by $skip shift when a pull request opens meanwhile.
-func azureDevOpsNew(seen map[int64]bool, pulls []azureDevOpsPull) []azureDevOpsPull {
-	var out []azureDevOpsPull
-	for _, p := range pulls {
-		if !seen[p.PullRequestID] {
-			seen[p.PullRequestID] = true
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 type azureDevOpsRepo struct {
@@ -243,11 +230,7 @@ func (a *azureDevOps) GetBranches(ctx context.Context, repo *Repository) ([]*Rep
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s: %w", repo.Repository, err)
 	}
-	out := make([]*Repository, 0, len(refs))
-	for _, r := range refs {
-		out = append(out, atBranch(repo, strings.TrimPrefix(r.Name, azureDevOpsHeads), r.ObjectID))
-	}
-	return out, nil
+	return atBranches(repo, refs...), nil
 }
 
 // defaultBranch reads repo's branch's head from the branch statistics,
@@ -276,6 +259,10 @@ func (a *azureDevOps) defaultBranch(ctx context.Context, repo *Repository) ([]*R
 type azureDevOpsRef struct {
 	Name     string `json:"name"`
 	ObjectID string `json:"objectId"`
+}
+
+func (r azureDevOpsRef) head() (string, string) {
+	return strings.TrimPrefix(r.Name, azureDevOpsHeads), r.ObjectID
 }
 
 // heads lists a repository's branches from its refs, page by page by
@@ -309,15 +296,14 @@ func (a *azureDevOps) RepoHasPath(ctx context.Context, repo *Repository, path st
 	if repo.RepositoryID != nil {
 		id = fmt.Sprint(repo.RepositoryID)
 	}
-	_, err := a.c.Do(ctx, Request{
+	return pathExists(ctx, a.c, Request{
 		Path: a.repoPath(id) + "/items",
 		Query: a.query(url.Values{
 			"path":                          {path},
 			"versionDescriptor.version":     {repo.Branch},
 			"versionDescriptor.versionType": {"branch"},
 		}),
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
 // repoPath is {project}/_apis/git/repositories/{repo}.

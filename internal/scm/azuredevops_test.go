@@ -20,17 +20,12 @@ const (
 )
 
 // newAzureDevOpsForge starts a forge and a provider on it.
-func newAzureDevOpsForge(t *testing.T, o AzureDevOpsOptions) (*forge, *azureDevOps, *waitRecorder) {
-	t.Helper()
-	f := newForge(t)
-	waits := &waitRecorder{}
-	o.API, o.Sleep = f.URL, waits.sleep
-	o.Organization, o.Project = "fabrikam", "Fabrikam Fiber"
-	a, err := NewAzureDevOps(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, a, waits
+func newAzureDevOpsForge(t *testing.T, o AzureDevOpsOptions) (*forge, *azureDevOps) {
+	return startProvider(t, func(f *forge) (*azureDevOps, error) {
+		o.API, o.Sleep = f.URL, f.waits.sleep
+		o.Organization, o.Project = "fabrikam", "Fabrikam Fiber"
+		return NewAzureDevOps(o)
+	})
 }
 
 // fullPullRequestPage is the first documented page filled up to a full
@@ -79,8 +74,8 @@ func TestAzureDevOpsPullRequestsAcrossPagesAndLabels(t *testing.T) {
 		{"a label none has", []string{"frontend"}, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Token: "pat", Labels: tc.labels})
-			f.handle(adoPulls, pageByQuery("$skip", "100",
+			f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Token: "pat", Labels: tc.labels})
+			f.handle(adoPulls, byQuery("$skip", "100",
 				serve(200, fullPullRequestPage(t)),
 				serve(200, fixture(t, "azuredevops/pullrequests-2.json"))))
 			prs, err := a.List(t.Context())
@@ -122,7 +117,7 @@ func TestAzureDevOpsAuth(t *testing.T) {
 		{"anonymous", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Token: tc.token})
+			f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Token: tc.token})
 			f.handle(adoPulls, serve(200, []byte(`{"value":[],"count":0}`)))
 			if _, err := a.List(t.Context()); err != nil {
 				t.Fatal(err)
@@ -139,87 +134,43 @@ func TestAzureDevOpsAuth(t *testing.T) {
 }
 
 func TestAzureDevOpsErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		status   int
-		fixture  string
-		notFound bool
-		message  string
-	}{
-		{"repository not found", 404, "error-repository-not-found.json", true, "TF401019: The Git repository with name or identifier gone does not exist"},
-		{"project not found", 404, "error-project-not-found.json", true, "TF200016: The following project does not exist: Gone."},
-		{"unauthorized", 401, "error-unauthorized.json", false, "TF400813: The user '' is not authorized to access this resource."},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "gone"})
-			f.handle(adoPulls, serve(tc.status, fixture(t, "azuredevops/"+tc.fixture)))
-			_, err := a.List(t.Context())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if IsNotFound(err) != tc.notFound {
-				t.Errorf("IsNotFound(%v) = %v, want %v", err, !tc.notFound, tc.notFound)
-			}
-			if !strings.Contains(err.Error(), tc.message) {
-				t.Errorf("error %q does not carry %q", err, tc.message)
-			}
-		})
-	}
+	testListErrors(t, with(newAzureDevOpsForge, AzureDevOpsOptions{Repo: "gone"}), adoPulls, []errorCase{
+		{"repository not found", 404, fixture(t, "azuredevops/error-repository-not-found.json"), true, "TF401019: The Git repository with name or identifier gone does not exist"},
+		{"project not found", 404, fixture(t, "azuredevops/error-project-not-found.json"), true, "TF200016: The following project does not exist: Gone."},
+		{"unauthorized", 401, fixture(t, "azuredevops/error-unauthorized.json"), false, "TF400813: The user '' is not authorized to access this resource."},
+	})
 }
 
 func TestAzureDevOpsRetriesRateLimit(t *testing.T) {
-	f, a, waits := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Token: "pat"})
-	f.handle(adoPulls, rateLimitedOnce(serve(200, fixture(t, "azuredevops/pullrequests-2.json"))))
-	prs, err := a.List(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prs) != 1 {
-		t.Errorf("%d pull requests, want 1", len(prs))
-	}
-	if got := waits.recorded(); !reflect.DeepEqual(got, []time.Duration{7 * time.Second}) {
-		t.Errorf("waits %v, want [7s] (Retry-After)", got)
-	}
+	testRateLimit(t, with(newAzureDevOpsForge, AzureDevOpsOptions{Repo: "my-repo", Token: "pat"}), rateLimitCase{
+		pattern: adoPulls, answer: rateLimitedOnce(serve(200, fixture(t, "azuredevops/pullrequests-2.json"))),
+		prs: 1, minWait: 7 * time.Second, maxWait: 7 * time.Second, // Retry-After's
+	})
 }
 
 func TestAzureDevOpsListRepos(t *testing.T) {
 	const remote, ssh = "https://fabrikam@dev.azure.com/fabrikam/Fabrikam%20Fiber/_git/", "git@ssh.dev.azure.com:v3/fabrikam/Fabrikam%20Fiber/"
-	for _, tc := range []struct {
-		protocol string
-		prefix   string
-		err      string
-	}{
-		{"", remote, ""}, // Argo CD's: always the remote URL
-		{"https", remote, ""},
-		{"ssh", ssh, ""},
-		{"git", "", `unknown clone protocol "git"`},
-	} {
-		t.Run("protocol "+tc.protocol, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat"})
-			f.handle(adoRepos, serve(200, fixture(t, "azuredevops/repositories.json")))
-			repos, err := a.ListRepos(t.Context(), tc.protocol)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			// empty (no default branch) and archived (disabled) left out.
-			want := []Repository{
-				{Organization: "fabrikam", Repository: "my-repo", URL: tc.prefix + "my-repo", Branch: "main", Labels: []string{}, RepositoryID: "3411ebc1-d5aa-464f-9615-0b527bc66719"},
-				{Organization: "fabrikam", Repository: "AnotherRepository", URL: tc.prefix + "AnotherRepository", Branch: "develop", Labels: []string{}, RepositoryID: "5febef5a-833d-4e14-b9c0-14cb638f91e6"},
-			}
-			if got := derefRepos(repos); !reflect.DeepEqual(got, want) {
-				t.Errorf("repositories:\n got %+v\nwant %+v", got, want)
-			}
-			if r := f.seen()[0]; r.Path != "/fabrikam/Fabrikam Fiber/_apis/git/repositories" || r.RawQuery != "api-version="+azureDevOpsAPIVersion {
-				t.Errorf("request %s?%s", r.Path, r.RawQuery)
-			}
-		})
-	}
+	start := answering(with(newAzureDevOpsForge, AzureDevOpsOptions{Token: "pat"}),
+		map[string]http.HandlerFunc{adoRepos: serve(200, fixture(t, "azuredevops/repositories.json"))})
+	https := []string{remote + "my-repo", remote + "AnotherRepository"}
+	testCloneProtocols(t, start, []protocolCase{
+		{"", https}, // Argo CD's: always the remote URL
+		{"https", https},
+		{"ssh", []string{ssh + "my-repo", ssh + "AnotherRepository"}},
+		{"svn", nil},
+	}, func(t *testing.T, f *forge, repos []*Repository, urls []string) {
+		// empty (no default branch) and archived (disabled) left out.
+		want := []Repository{
+			{Organization: "fabrikam", Repository: "my-repo", URL: urls[0], Branch: "main", Labels: []string{}, RepositoryID: "3411ebc1-d5aa-464f-9615-0b527bc66719"},
+			{Organization: "fabrikam", Repository: "AnotherRepository", URL: urls[1], Branch: "develop", Labels: []string{}, RepositoryID: "5febef5a-833d-4e14-b9c0-14cb638f91e6"},
+		}
+		if got := derefRepos(repos); !reflect.DeepEqual(got, want) {
+			t.Errorf("repositories:\n got %+v\nwant %+v", got, want)
+		}
+		if r := f.seen()[0]; r.Path != "/fabrikam/Fabrikam Fiber/_apis/git/repositories" || r.RawQuery != "api-version="+azureDevOpsAPIVersion {
+			t.Errorf("request %s?%s", r.Path, r.RawQuery)
+		}
+	})
 }
 
 func TestAzureDevOpsGetBranches(t *testing.T) {
@@ -244,24 +195,17 @@ func TestAzureDevOpsGetBranches(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat", AllBranches: tc.all})
+			f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat", AllBranches: tc.all})
 			f.handle("GET /fabrikam/{project}/_apis/git/repositories/my-repo/stats/branches", serve(200, fixture(t, "azuredevops/branch-stats.json")))
-			f.handle("GET /fabrikam/{project}/_apis/git/repositories/my-repo/refs", pageByQuery("continuationToken", "cmVmcy9oZWFkcy9ucGF1bGsvbXlfd29yaw==",
+			f.handle("GET /fabrikam/{project}/_apis/git/repositories/my-repo/refs", byQuery("continuationToken", "cmVmcy9oZWFkcy9ucGF1bGsvbXlfd29yaw==",
 				serve(200, fixture(t, "azuredevops/refs-1.json"), "x-ms-continuationtoken", "cmVmcy9oZWFkcy9ucGF1bGsvbXlfd29yaw=="),
 				serve(200, fixture(t, "azuredevops/refs-2.json"))))
 			got, err := a.GetBranches(t.Context(), repo)
 			if err != nil {
 				t.Fatal(err)
 			}
-			gotBranches := map[string]string{}
-			for _, r := range got {
-				gotBranches[r.Branch] = r.SHA
-				if r.Repository != repo.Repository || r.URL != repo.URL || r.RepositoryID != repo.RepositoryID {
-					t.Errorf("branch %s lost the repository's fields: %+v", r.Branch, r)
-				}
-			}
-			if !reflect.DeepEqual(gotBranches, tc.branches) {
-				t.Errorf("branches %v, want %v", gotBranches, tc.branches)
+			if branches := branchHeads(t, repo, got); !reflect.DeepEqual(branches, tc.branches) {
+				t.Errorf("branches %v, want %v", branches, tc.branches)
 			}
 			var queries []url.Values
 			for _, r := range f.seen() {
@@ -275,7 +219,7 @@ func TestAzureDevOpsGetBranches(t *testing.T) {
 	}
 	for _, all := range []bool{false, true} {
 		t.Run(fmt.Sprintf("repository gone, all=%v", all), func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat", AllBranches: all})
+			f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat", AllBranches: all})
 			f.handle("GET /fabrikam/{project}/_apis/git/repositories/my-repo/{rest...}", serve(404, fixture(t, "azuredevops/error-repository-not-found.json")))
 			got, err := a.GetBranches(t.Context(), repo)
 			if err != nil || len(got) != 0 {
@@ -287,42 +231,22 @@ func TestAzureDevOpsGetBranches(t *testing.T) {
 
 func TestAzureDevOpsRepoHasPath(t *testing.T) {
 	repo := &Repository{Organization: "fabrikam", Repository: "my-repo", Branch: "main", RepositoryID: "3411ebc1-d5aa-464f-9615-0b527bc66719"}
-	for _, tc := range []struct {
-		path string
-		want bool
-	}{
-		{"deploy", true},
-		{"missing/dir", false},
-	} {
-		t.Run(tc.path, func(t *testing.T) {
-			f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat"})
-			f.handle("GET /fabrikam/{project}/_apis/git/repositories/3411ebc1-d5aa-464f-9615-0b527bc66719/items", func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Query().Get("path") == "deploy" {
-					serve(200, fixture(t, "azuredevops/item.json"))(w, r)
-					return
-				}
-				serve(404, fixture(t, "azuredevops/error-item-not-found.json"))(w, r)
-			})
-			got, err := a.RepoHasPath(t.Context(), repo, tc.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("RepoHasPath(%q) = %v, want %v", tc.path, got, tc.want)
-			}
-			q, _ := url.ParseQuery(f.seen()[0].RawQuery)
-			want := url.Values{"path": {tc.path}, "versionDescriptor.version": {"main"}, "versionDescriptor.versionType": {"branch"}, "api-version": {azureDevOpsAPIVersion}}
-			if !reflect.DeepEqual(q, want) {
-				t.Errorf("query %v, want %v", q, want)
-			}
-		})
-	}
+	start := answering(with(newAzureDevOpsForge, AzureDevOpsOptions{Token: "pat"}), map[string]http.HandlerFunc{
+		"GET /fabrikam/{project}/_apis/git/repositories/3411ebc1-d5aa-464f-9615-0b527bc66719/items": byQuery("path", "deploy",
+			serve(404, fixture(t, "azuredevops/error-item-not-found.json")), serve(200, fixture(t, "azuredevops/item.json"))),
+	})
+	testRepoHasPath(t, start, repo, []pathCase{
+		{path: "deploy", want: true},
+		{path: "missing/dir", want: false},
+	}, func(path string) string {
+		q := url.Values{"path": {path}, "versionDescriptor.version": {"main"}, "versionDescriptor.versionType": {"branch"}, "api-version": {azureDevOpsAPIVersion}}
+		return "/fabrikam/Fabrikam Fiber/_apis/git/repositories/3411ebc1-d5aa-464f-9615-0b527bc66719/items?" + q.Encode()
+	})
 	t.Run("unauthorized", func(t *testing.T) {
-		f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Token: "pat"})
-		f.handle("GET /fabrikam/{project}/_apis/git/repositories/{id}/items", serve(401, fixture(t, "azuredevops/error-unauthorized.json")))
-		if _, err := a.RepoHasPath(t.Context(), repo, "deploy"); err == nil || !strings.Contains(err.Error(), "TF400813") {
-			t.Fatalf("error %v, want the server's", err)
-		}
+		refused := answering(with(newAzureDevOpsForge, AzureDevOpsOptions{Token: "pat"}), map[string]http.HandlerFunc{
+			"GET /fabrikam/{project}/_apis/git/repositories/{id}/items": serve(401, fixture(t, "azuredevops/error-unauthorized.json")),
+		})
+		testRepoHasPath(t, refused, repo, []pathCase{{path: "deploy", err: "TF400813"}}, nil)
 	})
 }
 
@@ -348,7 +272,7 @@ func TestAzureDevOpsOptions(t *testing.T) {
 
 func TestAzureDevOpsPagesThatDoNotAdvance(t *testing.T) {
 	t.Run("pull requests: $skip ignored", func(t *testing.T) {
-		f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo"})
+		f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo"})
 		f.handle(adoPulls, serve(200, fullPullRequestPage(t)))
 		if _, err := a.List(t.Context()); err == nil || !strings.Contains(err.Error(), "repeat") {
 			t.Fatalf("error %v, want the repeated page refused", err)
@@ -358,7 +282,7 @@ func TestAzureDevOpsPagesThatDoNotAdvance(t *testing.T) {
 		}
 	})
 	t.Run("refs: continuation token repeats", func(t *testing.T) {
-		f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{AllBranches: true})
+		f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{AllBranches: true})
 		f.handle("GET /fabrikam/{project}/_apis/git/repositories/my-repo/refs", serve(200, fixture(t, "azuredevops/refs-1.json"), "x-ms-continuationtoken", "same"))
 		if _, err := a.GetBranches(t.Context(), &Repository{Repository: "my-repo"}); err == nil || !strings.Contains(err.Error(), "repeats") {
 			t.Fatalf("error %v, want the repeated token refused", err)
@@ -385,17 +309,13 @@ func TestAzureDevOpsPullRequestShiftedIntoTheNextPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, a, _ := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Labels: []string{"backend"}})
-	f.handle(adoPulls, pageByQuery("$skip", "100", serve(200, fullPullRequestPage(t)), serve(200, page2)))
+	f, a := newAzureDevOpsForge(t, AzureDevOpsOptions{Repo: "my-repo", Labels: []string{"backend"}})
+	f.handle(adoPulls, byQuery("$skip", "100", serve(200, fullPullRequestPage(t)), serve(200, page2)))
 	prs, err := a.List(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var numbers []int64
-	for _, pr := range prs {
-		numbers = append(numbers, pr.Number)
-	}
-	if !reflect.DeepEqual(numbers, []int64{22, 7}) {
+	if numbers := prNumbers(prs); !reflect.DeepEqual(numbers, []int64{22, 7}) {
 		t.Errorf("pull requests %v, want [22 7]: each once", numbers)
 	}
 }

@@ -50,11 +50,7 @@ func NewBitbucketCloud(o BitbucketCloudOptions) (*bitbucketCloud, error) { //nol
 	if api == "" {
 		api = bitbucketCloudAPI
 	}
-	auth := Basic(o.User, o.Password)
-	if o.Token != "" {
-		auth = Bearer(o.Token)
-	}
-	c, err := NewClient(ClientOptions{BaseURL: api, HTTPClient: o.HTTPClient, Auth: auth, Sleep: o.Sleep})
+	c, err := NewClient(ClientOptions{BaseURL: api, HTTPClient: o.HTTPClient, Auth: basicOrBearer(o.User, o.Password, o.Token), Sleep: o.Sleep})
 	if err != nil {
 		return nil, fmt.Errorf("bitbucket cloud: %w", err)
 	}
@@ -107,9 +103,9 @@ type bitbucketCloudPull struct {
 	} `json:"author"`
 }
 
-// List lists the repository's open pull requests. As in Argo CD, HeadSHA
-// is source.commit.hash as the API gives it: abbreviated to 12
-// characters (Argo CD's head_sha is that too, and its short SHAs are
+// List lists the repository's open pull requests, each once. As in Argo
+// CD, HeadSHA is source.commit.hash as the API gives it: abbreviated to
+// 12 characters (Argo CD's head_sha is that too, and its short SHAs are
 // prefixes of it); Author is the nickname. Bitbucket has no labels.
 func (b *bitbucketCloud) List(ctx context.Context) ([]*PullRequest, error) {
 	pulls, err := bitbucketCloudAll[bitbucketCloudPull](ctx, b.c, b.repoPath(b.o.Repo)+"/pullrequests",
@@ -117,13 +113,9 @@ func (b *bitbucketCloud) List(ctx context.Context) ([]*PullRequest, error) {
 	if err != nil {
 		return nil, notFound(err)
 	}
+	pulls = unseen(map[int64]bool{}, pulls, func(p bitbucketCloudPull) int64 { return p.ID })
 	out := make([]*PullRequest, 0, len(pulls))
-	seen := map[int64]bool{}
 	for _, p := range pulls {
-		if seen[p.ID] { // a page shifted by a pull request opened meanwhile
-			continue
-		}
-		seen[p.ID] = true
 		out = append(out, &PullRequest{
 			Number: p.ID, Title: p.Title, Branch: p.Source.Branch.Name, TargetBranch: p.Destination.Branch.Name,
 			HeadSHA: p.Source.Commit.Hash, Author: p.Author.Nickname,
@@ -203,6 +195,8 @@ type bitbucketCloudBranch struct {
 	} `json:"target"`
 }
 
+func (b bitbucketCloudBranch) head() (string, string) { return b.Name, b.Target.Hash }
+
 // GetBranches returns repo at its main branch, or at every branch. An
 // empty repository has no main branch and no branches.
 func (b *bitbucketCloud) GetBranches(ctx context.Context, repo *Repository) ([]*Repository, error) {
@@ -215,17 +209,13 @@ func (b *bitbucketCloud) GetBranches(ctx context.Context, repo *Repository) ([]*
 		if _, err := b.c.Do(ctx, Request{Path: branches + "/" + escapePath(repo.Branch)}, &br); err != nil {
 			return nil, fmt.Errorf("main branch %q of %s: %w", repo.Branch, repo.Repository, err)
 		}
-		return []*Repository{atBranch(repo, br.Name, br.Target.Hash)}, nil
+		return atBranches(repo, br), nil
 	}
 	all, err := bitbucketCloudAll[bitbucketCloudBranch](ctx, b.c, branches, url.Values{"pagelen": {"100"}})
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s: %w", repo.Repository, err)
 	}
-	out := make([]*Repository, 0, len(all))
-	for _, br := range all {
-		out = append(out, atBranch(repo, br.Name, br.Target.Hash))
-	}
-	return out, nil
+	return atBranches(repo, all...), nil
 }
 
 // RepoHasPath asks the source API for path's metadata at repo's commit
@@ -235,33 +225,21 @@ func (b *bitbucketCloud) RepoHasPath(ctx context.Context, repo *Repository, path
 	if at == "" {
 		at = repo.Branch
 	}
-	_, err := b.c.Do(ctx, Request{
+	return pathExists(ctx, b.c, Request{
 		Path:  b.repoPath(repo.Repository) + "/src/" + url.PathEscape(at) + "/" + escapePath(path),
 		Query: url.Values{"format": {"meta"}},
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
 // SetStatus posts a build status (POST
-// /repositories/{workspace}/{repo_slug}/commit/{sha}/statuses/build).
-// The key is the context, shortened to Bitbucket's 40 characters; the
-// name is the whole context. Bitbucket requires a URL: without
-// TargetURL it is the commit's own web page, read from the commit.
+// /repositories/{workspace}/{repo_slug}/commit/{sha}/statuses/build),
+// its key shortened to Bitbucket's 40 characters. Without TargetURL the
+// URL is the commit's own web page, read from the commit.
 func (b *bitbucketCloud) SetStatus(ctx context.Context, s Status) error {
-	state, err := bitbucketState(s.State)
+	commit := "repositories/" + s.Repo + "/commit/" + s.SHA
+	body, err := bitbucketBuildStatus(s, bitbucketCloudKeyMax, func() (string, error) { return b.commitPage(ctx, commit) })
 	if err != nil {
 		return err
-	}
-	commit := "repositories/" + s.Repo + "/commit/" + s.SHA
-	link := s.TargetURL
-	if link == "" {
-		if link, err = b.commitPage(ctx, commit); err != nil {
-			return err
-		}
-	}
-	body := map[string]string{
-		"key": bitbucketKey(s.Context, bitbucketCloudKeyMax), "state": state,
-		"name": s.Context, "description": s.Description, "url": link,
 	}
 	_, err = b.c.Do(ctx, Request{Method: http.MethodPost, Path: commit + "/statuses/build", Body: body}, nil)
 	return err
@@ -288,6 +266,27 @@ func (b *bitbucketCloud) commitPage(ctx context.Context, path string) (string, e
 // repoPath is repositories/{workspace}/{slug}.
 func (b *bitbucketCloud) repoPath(slug string) string {
 	return "repositories/" + b.o.Owner + "/" + slug
+}
+
+// bitbucketBuildStatus is the body of s as a Bitbucket (Cloud or Server)
+// build status: the key is the context, shortened to keyMax bytes; the
+// name is the whole context. Bitbucket requires a URL: without TargetURL
+// it is commitPage's, asked for once the state is known.
+func bitbucketBuildStatus(s Status, keyMax int, commitPage func() (string, error)) (map[string]string, error) {
+	state, err := bitbucketState(s.State)
+	if err != nil {
+		return nil, err
+	}
+	link := s.TargetURL
+	if link == "" {
+		if link, err = commitPage(); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]string{
+		"key": bitbucketKey(s.Context, keyMax), "state": state,
+		"name": s.Context, "description": s.Description, "url": link,
+	}, nil
 }
 
 // bitbucketState is the Bitbucket (Cloud and Server) build state of s.

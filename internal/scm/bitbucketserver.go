@@ -87,10 +87,7 @@ func bitbucketServerREST(api string) string {
 // bitbucketServerAuth sets the credentials, and, as Argo CD does when
 // it has credentials, the headers that pass Bitbucket's XSRF check.
 func bitbucketServerAuth(o BitbucketServerOptions) func(*http.Request) {
-	auth := Basic(o.User, o.Password)
-	if o.Token != "" {
-		auth = Bearer(o.Token)
-	}
+	auth := basicOrBearer(o.User, o.Password, o.Token)
 	anonymous := o.Token == "" && o.User == "" && o.Password == ""
 	return func(r *http.Request) {
 		auth(r)
@@ -150,22 +147,18 @@ type bitbucketServerPull struct {
 	} `json:"author"`
 }
 
-// List lists the repository's open pull requests. As in Argo CD, HeadSHA
-// is fromRef.latestCommit and Author the author's user name; Bitbucket
-// Server has no labels.
+// List lists the repository's open pull requests, each once. As in Argo
+// CD, HeadSHA is fromRef.latestCommit and Author the author's user name;
+// Bitbucket Server has no labels.
 func (b *bitbucketServer) List(ctx context.Context) ([]*PullRequest, error) {
 	pulls, err := bitbucketServerAll[bitbucketServerPull](ctx, b.c, b.repoPath(b.o.Project, b.o.Repo)+"/pull-requests",
 		url.Values{"state": {"OPEN"}})
 	if err != nil {
 		return nil, notFound(err)
 	}
+	pulls = unseen(map[int64]bool{}, pulls, func(p bitbucketServerPull) int64 { return p.ID })
 	out := make([]*PullRequest, 0, len(pulls))
-	seen := map[int64]bool{}
 	for _, p := range pulls {
-		if seen[p.ID] { // a page shifted by a pull request opened meanwhile
-			continue
-		}
-		seen[p.ID] = true
 		out = append(out, &PullRequest{
 			Number: p.ID, Title: p.Title, Branch: p.FromRef.DisplayID, TargetBranch: p.ToRef.DisplayID,
 			HeadSHA: p.FromRef.LatestCommit, Labels: []string{}, Author: p.Author.User.Name,
@@ -190,6 +183,8 @@ type bitbucketServerBranch struct {
 	DisplayID    string `json:"displayId"`
 	LatestCommit string `json:"latestCommit"`
 }
+
+func (b bitbucketServerBranch) head() (string, string) { return b.DisplayID, b.LatestCommit }
 
 // ListRepos lists the project's repositories with the clone link of the
 // protocol (ssh, or https: the link Bitbucket names "http"; "" when the
@@ -252,53 +247,43 @@ func (b *bitbucketServer) GetBranches(ctx context.Context, repo *Repository) ([]
 		if err != nil || branch == nil {
 			return nil, err
 		}
-		return []*Repository{atBranch(repo, branch.DisplayID, branch.LatestCommit)}, nil
+		return atBranches(repo, *branch), nil
 	}
 	branches, err := bitbucketServerAll[bitbucketServerBranch](ctx, b.c, b.repoPath(repo.Organization, slug)+"/branches", nil)
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s/%s: %w", repo.Organization, slug, err)
 	}
-	out := make([]*Repository, 0, len(branches))
-	for _, br := range branches {
-		out = append(out, atBranch(repo, br.DisplayID, br.LatestCommit))
-	}
-	return out, nil
+	return atBranches(repo, branches...), nil
 }
 
 // RepoHasPath asks the browse API for path's type on repo's branch, as
 // Argo CD does.
 func (b *bitbucketServer) RepoHasPath(ctx context.Context, repo *Repository, path string) (bool, error) {
-	_, err := b.c.Do(ctx, Request{
+	return pathExists(ctx, b.c, Request{
 		Path:  b.repoPath(repo.Organization, b.slug(repo)) + "/browse/" + escapePath(path),
 		Query: url.Values{"at": {repo.Branch}, "type": {"true"}, "limit": {bitbucketServerPageSize}},
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
-// SetStatus posts a build status (POST /rest/build-status/1.0/commits/{sha}).
-// The key is the context, shortened to Bitbucket's 255 characters; the
-// name is the whole context. Bitbucket requires a URL: without
-// TargetURL it is the commit's page in s.Repo (PROJECT/repo) on the
-// server.
+// SetStatus posts a build status (POST /rest/build-status/1.0/commits/{sha}),
+// its key shortened to Bitbucket's 255 characters. Without TargetURL the
+// URL is the commit's page in s.Repo (PROJECT/repo) on the server.
 func (b *bitbucketServer) SetStatus(ctx context.Context, s Status) error {
-	state, err := bitbucketState(s.State)
+	body, err := bitbucketBuildStatus(s, bitbucketServerKeyMax, func() (string, error) { return b.commitPage(s) })
 	if err != nil {
 		return err
 	}
-	link := s.TargetURL
-	if link == "" {
-		project, slug, ok := strings.Cut(s.Repo, "/")
-		if !ok {
-			return fmt.Errorf("repository %q is not PROJECT/repo", s.Repo)
-		}
-		link = b.web + "/projects/" + url.PathEscape(project) + "/repos/" + url.PathEscape(slug) + "/commits/" + url.PathEscape(s.SHA)
-	}
-	body := map[string]string{
-		"key": bitbucketKey(s.Context, bitbucketServerKeyMax), "state": state,
-		"name": s.Context, "description": s.Description, "url": link,
-	}
 	_, err = b.c.Do(ctx, Request{Method: http.MethodPost, Path: "build-status/1.0/commits/" + s.SHA, Body: body}, nil)
 	return err
+}
+
+// commitPage is the web page of s's commit in s.Repo (PROJECT/repo).
+func (b *bitbucketServer) commitPage(s Status) (string, error) {
+	project, slug, ok := strings.Cut(s.Repo, "/")
+	if !ok {
+		return "", fmt.Errorf("repository %q is not PROJECT/repo", s.Repo)
+	}
+	return b.web + "/projects/" + url.PathEscape(project) + "/repos/" + url.PathEscape(slug) + "/commits/" + url.PathEscape(s.SHA), nil
 }
 
 // repoPath is api/1.0/projects/{project}/repos/{slug}.

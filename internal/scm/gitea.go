@@ -48,43 +48,17 @@ func NewGitea(o GiteaOptions) (*gitea, error) { //nolint:revive // unexported ty
 	return &gitea{c: c, o: o}, nil
 }
 
-type giteaLabel struct {
-	Name string `json:"name"`
-}
-
-type giteaPull struct {
-	Number int64  `json:"number"`
-	Title  string `json:"title"`
-	Head   struct {
-		Ref string `json:"ref"`
-		SHA string `json:"sha"`
-	} `json:"head"`
-	Base struct {
-		Ref string `json:"ref"`
-	} `json:"base"`
-	Labels []giteaLabel `json:"labels"`
-	User   struct {
-		Login string `json:"login"`
-	} `json:"user"`
-}
-
 // List lists the repository's open pull requests carrying all Labels.
 func (g *gitea) List(ctx context.Context) ([]*PullRequest, error) {
-	path := "repos/" + url.PathEscape(g.o.Owner) + "/" + url.PathEscape(g.o.Repo) + "/pulls"
-	pulls, err := GetAll[giteaPull](ctx, g.c, path, url.Values{"state": {"open"}, "limit": {"50"}})
+	pulls, err := GetAll[hubPull](ctx, g.c, g.repoPath(g.o.Repo)+"/pulls", url.Values{"state": {"open"}, "limit": {"50"}})
 	if err != nil {
 		return nil, notFound(err)
 	}
 	out := make([]*PullRequest, 0, len(pulls))
 	for _, p := range pulls {
-		labels := labelNames(p.Labels)
-		if !containsAll(labels, g.o.Labels) {
-			continue
+		if labels := labelNames(p.Labels); containsAll(labels, g.o.Labels) {
+			out = append(out, p.pullRequest(labels))
 		}
-		out = append(out, &PullRequest{
-			Number: p.Number, Title: p.Title, Branch: p.Head.Ref, TargetBranch: p.Base.Ref,
-			HeadSHA: p.Head.SHA, Labels: labels, Author: p.User.Login,
-		})
 	}
 	return out, nil
 }
@@ -114,7 +88,7 @@ func (g *gitea) ListRepos(ctx context.Context, cloneProtocol string) ([]*Reposit
 		if err != nil {
 			return nil, err
 		}
-		labels, err := GetAll[giteaLabel](ctx, g.c, g.repoPath(r.Name)+"/labels", url.Values{"limit": {"50"}})
+		labels, err := GetAll[hubLabel](ctx, g.c, g.repoPath(r.Name)+"/labels", url.Values{"limit": {"50"}})
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +107,8 @@ type giteaBranch struct {
 	} `json:"commit"`
 }
 
+func (b giteaBranch) head() (string, string) { return b.Name, b.Commit.ID }
+
 // GetBranches returns repo at its default branch, or at every branch.
 func (g *gitea) GetBranches(ctx context.Context, repo *Repository) ([]*Repository, error) {
 	if !g.o.AllBranches {
@@ -140,42 +116,34 @@ func (g *gitea) GetBranches(ctx context.Context, repo *Repository) ([]*Repositor
 		if _, err := g.c.Do(ctx, Request{Path: g.repoPath(repo.Repository) + "/branches/" + url.PathEscape(repo.Branch)}, &b); err != nil {
 			return nil, fmt.Errorf("default branch %q of %s: %w", repo.Branch, repo.Repository, err)
 		}
-		return []*Repository{atBranch(repo, b.Name, b.Commit.ID)}, nil
+		return atBranches(repo, b), nil
 	}
 	branches, err := GetAll[giteaBranch](ctx, g.c, g.repoPath(repo.Repository)+"/branches", url.Values{"limit": {"50"}})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Repository, 0, len(branches))
-	for _, b := range branches {
-		out = append(out, atBranch(repo, b.Name, b.Commit.ID))
-	}
-	return out, nil
+	return atBranches(repo, branches...), nil
 }
 
 // RepoHasPath asks the contents API for path on repo's branch.
 func (g *gitea) RepoHasPath(ctx context.Context, repo *Repository, path string) (bool, error) {
-	_, err := g.c.Do(ctx, Request{
+	return pathExists(ctx, g.c, Request{
 		Path:  g.repoPath(repo.Repository) + "/contents/" + escapePath(path),
 		Query: url.Values{"ref": {repo.Branch}},
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
 // SetStatus posts a commit status (POST /repos/{owner}/{repo}/statuses/{sha}).
 func (g *gitea) SetStatus(ctx context.Context, s Status) error {
-	body := map[string]string{"state": string(s.State), "context": s.Context, "description": s.Description, "target_url": s.TargetURL}
-	_, err := g.c.Do(ctx, Request{Method: http.MethodPost, Path: "repos/" + escapePath(s.Repo) + "/statuses/" + url.PathEscape(s.SHA), Body: body}, nil)
+	_, err := g.c.Do(ctx, hubStatus(s), nil)
 	return err
 }
 
-// repoPath is repos/{owner}/{name}.
-func (g *gitea) repoPath(name string) string {
-	return "repos/" + url.PathEscape(g.o.Owner) + "/" + url.PathEscape(name)
-}
+// repoPath is repos/{owner}/{name} of the organisation's repository name.
+func (g *gitea) repoPath(name string) string { return hubRepoPath(g.o.Owner, name) }
 
 // labelNames are the names of labels.
-func labelNames(labels []giteaLabel) []string {
+func labelNames(labels []hubLabel) []string {
 	out := make([]string, 0, len(labels))
 	for _, l := range labels {
 		out = append(out, l.Name)

@@ -120,47 +120,25 @@ func (g *github) authorize(ctx context.Context) error {
 	return nil
 }
 
-type githubPull struct {
-	Number int64  `json:"number"`
-	Title  string `json:"title"`
-	Head   struct {
-		Ref string `json:"ref"`
-		SHA string `json:"sha"`
-	} `json:"head"`
-	Base struct {
-		Ref string `json:"ref"`
-	} `json:"base"`
-	Labels []struct {
-		Name string `json:"name"`
-	} `json:"labels"`
-	User struct {
-		Login string `json:"login"`
-	} `json:"user"`
-}
-
 // List lists the repository's open pull requests carrying all Labels.
 func (g *github) List(ctx context.Context) ([]*PullRequest, error) {
 	if err := g.authorize(ctx); err != nil {
 		return nil, err
 	}
-	path := githubRepoPath(g.o.Owner, g.o.Repo) + "/pulls"
-	pulls, err := GetAll[githubPull](ctx, g.c, path, url.Values{"state": {"open"}, "per_page": {"100"}})
+	path := hubRepoPath(g.o.Owner, g.o.Repo) + "/pulls"
+	pulls, err := GetAll[hubPull](ctx, g.c, path, url.Values{"state": {"open"}, "per_page": {"100"}})
 	if err != nil {
 		return nil, notFound(err)
 	}
 	out := make([]*PullRequest, 0, len(pulls))
 	for _, p := range pulls {
-		var labels []string
+		var labels []string // nil when it has none
 		for _, l := range p.Labels {
 			labels = append(labels, l.Name)
 		}
-		if !containsAll(labels, g.o.Labels) {
-			continue
+		if containsAll(labels, g.o.Labels) {
+			out = append(out, p.pullRequest(labels))
 		}
-		out = append(out, &PullRequest{
-			Number: p.Number, Title: p.Title, Branch: p.Head.Ref, TargetBranch: p.Base.Ref,
-			HeadSHA: p.Head.SHA, Labels: labels, Author: p.User.Login,
-		})
 	}
 	return out, nil
 }
@@ -214,13 +192,15 @@ type githubBranch struct {
 	} `json:"commit"`
 }
 
+func (b githubBranch) head() (string, string) { return b.Name, b.Commit.SHA }
+
 // GetBranches returns repo at its default branch, or at every branch. A
 // default branch GitHub does not know is an empty repository: no branch.
 func (g *github) GetBranches(ctx context.Context, repo *Repository) ([]*Repository, error) {
 	if err := g.authorize(ctx); err != nil {
 		return nil, err
 	}
-	path := githubRepoPath(repo.Organization, repo.Repository) + "/branches"
+	path := hubRepoPath(repo.Organization, repo.Repository) + "/branches"
 	if !g.o.AllBranches {
 		var b githubBranch
 		_, err := g.c.Do(ctx, Request{Path: path + "/" + url.PathEscape(repo.Branch)}, &b)
@@ -230,17 +210,13 @@ func (g *github) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 		if err != nil {
 			return nil, fmt.Errorf("default branch %q of %s/%s: %w", repo.Branch, repo.Organization, repo.Repository, err)
 		}
-		return []*Repository{atBranch(repo, b.Name, b.Commit.SHA)}, nil
+		return atBranches(repo, b), nil
 	}
 	branches, err := GetAll[githubBranch](ctx, g.c, path, url.Values{"per_page": {"100"}})
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s/%s: %w", repo.Organization, repo.Repository, err)
 	}
-	out := make([]*Repository, 0, len(branches))
-	for _, b := range branches {
-		out = append(out, atBranch(repo, b.Name, b.Commit.SHA))
-	}
-	return out, nil
+	return atBranches(repo, branches...), nil
 }
 
 // RepoHasPath asks the contents API for path on repo's branch; a path
@@ -252,11 +228,10 @@ func (g *github) RepoHasPath(ctx context.Context, repo *Repository, path string)
 	if err := g.authorize(ctx); err != nil {
 		return false, err
 	}
-	_, err := g.c.Do(ctx, Request{
-		Path:  githubRepoPath(repo.Organization, repo.Repository) + "/contents/" + escapePath(path),
+	return pathExists(ctx, g.c, Request{
+		Path:  hubRepoPath(repo.Organization, repo.Repository) + "/contents/" + escapePath(path),
 		Query: url.Values{"ref": {repo.Branch}},
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
 // SetStatus posts a commit status (POST /repos/{owner}/{repo}/statuses/{sha}),
@@ -265,18 +240,9 @@ func (g *github) SetStatus(ctx context.Context, s Status) error {
 	if err := g.authorize(ctx); err != nil {
 		return err
 	}
-	body := map[string]string{
-		"state": string(s.State), "context": s.Context,
-		"description": githubDescription(s.Description), "target_url": s.TargetURL,
-	}
-	path := "repos/" + escapePath(s.Repo) + "/statuses/" + url.PathEscape(s.SHA)
-	_, err := g.c.Do(ctx, Request{Method: http.MethodPost, Path: path, Body: body}, nil)
+	s.Description = githubDescription(s.Description)
+	_, err := g.c.Do(ctx, hubStatus(s), nil)
 	return err
-}
-
-// githubRepoPath is repos/{owner}/{name}, escaped.
-func githubRepoPath(owner, name string) string {
-	return "repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name)
 }
 
 // githubDescription cuts s to GitHub's 140 characters, the last an

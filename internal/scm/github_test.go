@@ -2,17 +2,14 @@ package scm
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,57 +20,20 @@ import (
 
 const helloSHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 
-// newGitHubTest starts a forge and a GitHub provider on it, as a GitHub
-// Enterprise server given without /api/v3; the provider's waits are
-// recorded, not slept.
-func newGitHubTest(t *testing.T, o GitHubOptions) (*forge, *github, *waitLog) {
-	t.Helper()
-	f := newForge(t)
-	s := &waitLog{}
-	if o.API == "" && o.App == nil {
-		o.API = f.URL
-	}
-	o.Sleep = s.sleep
-	g, err := NewGitHub(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, g, s
-}
-
-// waitLog records the waits a Client asks for.
-type waitLog struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *waitLog) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return nil
-}
-
-func (s *waitLog) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-// answerOnceThen answers first with first, then with then.
-func answerOnceThen(first, then http.HandlerFunc) http.HandlerFunc {
-	var n atomic.Int32
-	return func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			first(w, r)
-			return
+// newGitHubForge starts a forge and a GitHub provider on it, as a GitHub
+// Enterprise server given without /api/v3.
+func newGitHubForge(t *testing.T, o GitHubOptions) (*forge, *github) {
+	return startProvider(t, func(f *forge) (*github, error) {
+		if o.API == "" && o.App == nil {
+			o.API = f.URL
 		}
-		then(w, r)
-	}
+		o.Sleep = f.waits.sleep
+		return NewGitHub(o)
+	})
 }
 
 func TestGitHubBaseURL(t *testing.T) {
-	for api, want := range map[string]string{
+	testBaseURLs(t, githubBaseURL, map[string]string{
 		"":                                     "https://api.github.com",
 		"https://ghe.example.com":              "https://ghe.example.com/api/v3/",
 		"https://ghe.example.com/":             "https://ghe.example.com/api/v3/",
@@ -83,12 +43,7 @@ func TestGitHubBaseURL(t *testing.T) {
 		"https://api.github.com":               "https://api.github.com/",
 		"https://api.octocorp.ghe.com":         "https://api.octocorp.ghe.com/",
 		"https://github.api.corp.example:8443": "https://github.api.corp.example:8443/",
-	} {
-		got, err := githubBaseURL(api)
-		if err != nil || got != want {
-			t.Errorf("githubBaseURL(%q) = %q, %v; want %q", api, got, err, want)
-		}
-	}
+	})
 }
 
 func TestGitHubListPullRequests(t *testing.T) {
@@ -104,7 +59,7 @@ func TestGitHubListPullRequests(t *testing.T) {
 		{"a label no pull request has", []string{"bug", "wontfix"}, []int64{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Token: "ghp_secret", Owner: "octocat", Repo: "Hello-World", Labels: tc.labels})
+			f, g := newGitHubForge(t, GitHubOptions{Token: "ghp_secret", Owner: "octocat", Repo: "Hello-World", Labels: tc.labels})
 			next := f.URL + "/api/v3/repositories/1296269/pulls?state=open&per_page=100&page=2"
 			f.handle("GET /api/v3/repos/octocat/Hello-World/pulls", serve(200, fixture(t, "github/pulls-page1.json"),
 				"Link", `<`+next+`>; rel="next", <`+next+`>; rel="last"`))
@@ -115,29 +70,20 @@ func TestGitHubListPullRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []int64{}
-			for _, pr := range prs {
-				got = append(got, pr.Number)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
+			if got := prNumbers(prs); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("pull requests %v, want %v", got, tc.want)
 			}
-			seen := f.seen()
-			if len(seen) != 2 {
-				t.Fatalf("%d requests, want 2 (two pages): %+v", len(seen), seen)
-			}
-			if seen[0].RawQuery != "per_page=100&state=open" {
-				t.Errorf("first page query %q", seen[0].RawQuery)
-			}
-			if seen[1].Path != "/api/v3/repositories/1296269/pulls" || seen[1].RawQuery != "state=open&per_page=100&page=2" {
-				t.Errorf("second request %s?%s did not follow the next link", seen[1].Path, seen[1].RawQuery)
+			want := []string{"/api/v3/repos/octocat/Hello-World/pulls?per_page=100&state=open",
+				"/api/v3/repositories/1296269/pulls?state=open&per_page=100&page=2"}
+			if got := requestURIs(f.seen()); !reflect.DeepEqual(got, want) {
+				t.Errorf("requests %q, want %q: two pages, the second by the next link", got, want)
 			}
 		})
 	}
 }
 
 func TestGitHubPullRequestParameters(t *testing.T) {
-	f, g, _ := newGitHubTest(t, GitHubOptions{Owner: "octocat", Repo: "Hello-World"})
+	f, g := newGitHubForge(t, GitHubOptions{Owner: "octocat", Repo: "Hello-World"})
 	f.handle("GET /api/v3/repos/octocat/Hello-World/pulls", serve(200, fixture(t, "github/pulls-page1.json")))
 	prs, err := g.List(t.Context())
 	if err != nil {
@@ -159,7 +105,7 @@ func TestGitHubHeaders(t *testing.T) {
 		{"ghp_secret", "Bearer ghp_secret"},
 		{"", ""},
 	} {
-		f, g, _ := newGitHubTest(t, GitHubOptions{Token: tc.token, Owner: "octocat", Repo: "Hello-World"})
+		f, g := newGitHubForge(t, GitHubOptions{Token: tc.token, Owner: "octocat", Repo: "Hello-World"})
 		f.handle("GET /api/v3/repos/octocat/Hello-World/pulls", serve(200, []byte("[]")))
 		if _, err := g.List(t.Context()); err != nil {
 			t.Fatal(err)
@@ -175,95 +121,44 @@ func TestGitHubHeaders(t *testing.T) {
 }
 
 func TestGitHubErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		status   int
-		body     string
-		notFound bool
-		message  string
-	}{
-		{"repository not found", 404, "github/not-found.json", true, "Not Found"},
-		{"bad credentials", 401, "github/bad-credentials.json", false, "Bad credentials"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Token: "expired", Owner: "octocat", Repo: "Hello-World"})
-			f.handle("GET /api/v3/repos/octocat/Hello-World/pulls", serve(tc.status, fixture(t, tc.body)))
-			_, err := g.List(t.Context())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if IsNotFound(err) != tc.notFound {
-				t.Errorf("IsNotFound(%v) = %v", err, !tc.notFound)
-			}
-			if !strings.Contains(err.Error(), tc.message) || !strings.Contains(err.Error(), strconv.Itoa(tc.status)) {
-				t.Errorf("error %q does not carry %d and %q", err, tc.status, tc.message)
-			}
+	testListErrors(t, with(newGitHubForge, GitHubOptions{Token: "expired", Owner: "octocat", Repo: "Hello-World"}),
+		"GET /api/v3/repos/octocat/Hello-World/pulls", []errorCase{
+			{"repository not found", 404, fixture(t, "github/not-found.json"), true, "Not Found"},
+			{"bad credentials", 401, fixture(t, "github/bad-credentials.json"), false, "Bad credentials"},
 		})
-	}
 }
 
 func TestGitHubRateLimitWaitsForReset(t *testing.T) {
-	f, g, s := newGitHubTest(t, GitHubOptions{Token: "ghp_secret", Owner: "octocat", Repo: "Hello-World"})
 	reset := strconv.FormatInt(time.Now().Add(30*time.Second).Unix(), 10)
-	f.handle("GET /api/v3/repos/octocat/Hello-World/pulls", answerOnceThen(
-		serve(403, fixture(t, "github/rate-limited.json"), "X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", reset),
-		serve(200, fixture(t, "github/pulls-page1.json"), "X-RateLimit-Remaining", "4999")))
-	prs, err := g.List(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prs) != 2 || len(f.seen()) != 2 {
-		t.Errorf("%d pull requests after %d requests, want 2 after a retry", len(prs), len(f.seen()))
-	}
-	if w := s.waits(); len(w) != 1 || w[0] < 25*time.Second || w[0] > 31*time.Second {
-		t.Errorf("waits %v, want one of about 30s (to X-RateLimit-Reset)", w)
-	}
+	testRateLimit(t, with(newGitHubForge, GitHubOptions{Token: "ghp_secret", Owner: "octocat", Repo: "Hello-World"}), rateLimitCase{
+		pattern: "GET /api/v3/repos/octocat/Hello-World/pulls",
+		answer: answerOnceThen(
+			serve(403, fixture(t, "github/rate-limited.json"), "X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", reset),
+			serve(200, fixture(t, "github/pulls-page1.json"), "X-RateLimit-Remaining", "4999")),
+		prs:     2,
+		minWait: 25 * time.Second, maxWait: 31 * time.Second, // about 30s, to X-RateLimit-Reset
+	})
 }
 
 func TestGitHubListRepos(t *testing.T) {
 	ssh := []string{"git@github.com:octocat/Hello-World.git", "git@github.com:octocat/Spoon-Knife.git"}
-	for _, tc := range []struct {
-		name, protocol  string
-		excludeArchived bool
-		urls            []string
-		err             bool
-	}{
-		{"default protocol is ssh", "", false, ssh, false},
-		{"ssh", "ssh", false, ssh, false},
-		{"https", "https", false, []string{"https://github.com/octocat/Hello-World.git", "https://github.com/octocat/Spoon-Knife.git"}, false},
-		{"archived left out", "ssh", true, ssh[:1], false},
-		{"unknown protocol", "svn", false, nil, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Owner: "octocat", ExcludeArchived: tc.excludeArchived})
-			f.handle("GET /api/v3/orgs/octocat/repos", serve(200, fixture(t, "github/repos.json")))
-			repos, err := g.ListRepos(t.Context(), tc.protocol)
-			if tc.err {
-				if err == nil || !strings.Contains(err.Error(), tc.protocol) {
-					t.Errorf("error %v, want one naming %q", err, tc.protocol)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var urls []string
-			for _, r := range repos {
-				urls = append(urls, r.URL)
-			}
-			if !reflect.DeepEqual(urls, tc.urls) {
-				t.Errorf("urls %v, want %v", urls, tc.urls)
-			}
-			want := &Repository{Organization: "octocat", Repository: "Hello-World", Branch: "master", URL: tc.urls[0],
-				Labels: []string{"octocat", "atom", "electron", "api"}, RepositoryID: int64(1296269)}
-			if !reflect.DeepEqual(repos[0], want) {
-				t.Errorf("repository %+v, want %+v", repos[0], want)
-			}
-			if q := f.seen()[0].RawQuery; q != "per_page=100" {
-				t.Errorf("query %q", q)
-			}
-		})
+	routes := map[string]http.HandlerFunc{"GET /api/v3/orgs/octocat/repos": serve(200, fixture(t, "github/repos.json"))}
+	check := func(t *testing.T, f *forge, repos []*Repository, urls []string) {
+		want := &Repository{Organization: "octocat", Repository: "Hello-World", Branch: "master", URL: urls[0],
+			Labels: []string{"octocat", "atom", "electron", "api"}, RepositoryID: int64(1296269)}
+		if !reflect.DeepEqual(repos[0], want) {
+			t.Errorf("repository %+v, want %+v", repos[0], want)
+		}
+		if q := f.seen()[0].RawQuery; q != "per_page=100" {
+			t.Errorf("query %q", q)
+		}
 	}
+	testCloneProtocols(t, answering(with(newGitHubForge, GitHubOptions{Owner: "octocat"}), routes),
+		protocols(ssh, []string{"https://github.com/octocat/Hello-World.git", "https://github.com/octocat/Spoon-Knife.git"}), check)
+	t.Run("archived left out", func(t *testing.T) {
+		archived := answering(with(newGitHubForge, GitHubOptions{Owner: "octocat", ExcludeArchived: true}), routes)
+		testCloneProtocols(t, archived, []protocolCase{{"ssh", ssh[:1]}}, check)
+	})
 }
 
 func TestGitHubGetBranches(t *testing.T) {
@@ -284,20 +179,13 @@ func TestGitHubGetBranches(t *testing.T) {
 				"master": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d", "octocat-patch-1": "b1b3f9723831141a31a1a7252a213e216ea76e56"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Owner: "octocat", AllBranches: tc.all})
+			f, g := newGitHubForge(t, GitHubOptions{Owner: "octocat", AllBranches: tc.all})
 			f.handle(tc.pattern, tc.answer)
 			got, err := g.GetBranches(t.Context(), repo)
 			if err != nil {
 				t.Fatal(err)
 			}
-			branches := map[string]string{}
-			for _, b := range got {
-				branches[b.Branch] = b.SHA
-				if b.URL != repo.URL || b.RepositoryID != repo.RepositoryID {
-					t.Errorf("branch %s lost the repository's fields: %+v", b.Branch, b)
-				}
-			}
-			if !reflect.DeepEqual(branches, tc.branches) {
+			if branches := branchHeads(t, repo, got); !reflect.DeepEqual(branches, tc.branches) {
 				t.Errorf("branches %v, want %v", branches, tc.branches)
 			}
 			if tc.all && f.seen()[0].RawQuery != "per_page=100" {
@@ -309,38 +197,30 @@ func TestGitHubGetBranches(t *testing.T) {
 
 func TestGitHubRepoHasPath(t *testing.T) {
 	repo := &Repository{Organization: "octocat", Repository: "Hello-World", Branch: "release/1.x"}
-	for _, tc := range []struct {
-		name, path string
-		status     int
-		want, err  bool
-	}{
-		{"file", "README", 200, true, false},
-		{"directory with a space", "deploy/my app", 200, true, false},
-		{"missing", "notathing", 404, false, false},
-		{"other error", "README", 401, false, true},
-		{"parent directory", "../secrets", 200, false, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Owner: "octocat"})
-			f.handle("GET /api/v3/repos/octocat/Hello-World/contents/{path...}", func(w http.ResponseWriter, r *http.Request) {
-				if p := r.PathValue("path"); p != tc.path {
-					t.Errorf("asked for path %q, want %q", p, tc.path)
-				}
-				if ref := r.URL.Query().Get("ref"); ref != repo.Branch {
-					t.Errorf("ref %q, want %q", ref, repo.Branch)
-				}
-				body := fixture(t, "github/contents.json")
-				if tc.status != 200 {
-					body = fixture(t, "github/not-found.json")
-				}
-				serve(tc.status, body)(w, r)
-			})
-			has, err := g.RepoHasPath(t.Context(), repo, tc.path)
-			if (err != nil) != tc.err || has != tc.want {
-				t.Errorf("RepoHasPath(%q) = %v, %v; want %v, error %v", tc.path, has, err, tc.want, tc.err)
+	contents := "GET /api/v3/repos/octocat/Hello-World/contents/{path...}"
+	found, missing := serve(200, fixture(t, "github/contents.json")), serve(404, fixture(t, "github/not-found.json"))
+	start := answering(with(newGitHubForge, GitHubOptions{Owner: "octocat"}), map[string]http.HandlerFunc{
+		contents: func(w http.ResponseWriter, r *http.Request) {
+			if p := r.PathValue("path"); p == "README" || p == "deploy/my app" {
+				found(w, r)
+				return
 			}
-		})
-	}
+			missing(w, r)
+		},
+	})
+	testRepoHasPath(t, start, repo, []pathCase{
+		{path: "README", want: true},
+		{path: "deploy/my app", want: true},
+		{path: "notathing", want: false},
+		{path: "../secrets", err: `must not contain ".."`},
+	}, func(path string) string {
+		return "/api/v3/repos/octocat/Hello-World/contents/" + path + "?ref=release%2F1.x"
+	})
+	t.Run("other error", func(t *testing.T) {
+		refused := answering(with(newGitHubForge, GitHubOptions{Owner: "octocat"}),
+			map[string]http.HandlerFunc{contents: serve(401, fixture(t, "github/bad-credentials.json"))})
+		testRepoHasPath(t, refused, repo, []pathCase{{path: "README", err: "Bad credentials"}}, nil)
+	})
 }
 
 func TestGitHubSetStatus(t *testing.T) {
@@ -352,7 +232,7 @@ func TestGitHubSetStatus(t *testing.T) {
 		{"description cut to 140 characters", long, strings.Repeat("é", 139) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitHubTest(t, GitHubOptions{Token: "ghp_secret"})
+			f, g := newGitHubForge(t, GitHubOptions{Token: "ghp_secret"})
 			f.handle("POST /api/v3/repos/octocat/Hello-World/statuses/{sha}", serve(201, fixture(t, "github/status.json")))
 			err := g.SetStatus(t.Context(), Status{Repo: "octocat/Hello-World", SHA: helloSHA, State: StateFailure,
 				Context: "flotilla/guestbook", Description: tc.description, TargetURL: "https://flotilla.example.com/applications/guestbook"})
@@ -363,10 +243,7 @@ func TestGitHubSetStatus(t *testing.T) {
 			if req.Path != "/api/v3/repos/octocat/Hello-World/statuses/"+helloSHA || req.Header.Get("Authorization") != "Bearer ghp_secret" {
 				t.Errorf("request %s %s with %q", req.Method, req.Path, req.Header.Get("Authorization"))
 			}
-			var body map[string]string
-			if err := json.Unmarshal(req.Body, &body); err != nil {
-				t.Fatal(err)
-			}
+			body := jsonBody(t, req)
 			want := map[string]string{"state": "failure", "context": "flotilla/guestbook", "description": tc.want,
 				"target_url": "https://flotilla.example.com/applications/guestbook"}
 			if !reflect.DeepEqual(body, want) {
@@ -543,10 +420,4 @@ func TestGitHubAppFromSecret(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-}
-
-// indentJSON is v as indented JSON, for messages.
-func indentJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
 }

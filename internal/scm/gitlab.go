@@ -185,6 +185,8 @@ type gitlabBranch struct {
 	} `json:"commit"`
 }
 
+func (b gitlabBranch) head() (string, string) { return b.Name, b.Commit.ID }
+
 // GetBranches returns repo at its default branch, or at every branch. A
 // branch or project GitLab does not know is no branch, as in Argo CD.
 func (g *gitlab) GetBranches(ctx context.Context, repo *Repository) ([]*Repository, error) {
@@ -198,7 +200,7 @@ func (g *gitlab) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 		if err != nil {
 			return nil, fmt.Errorf("default branch %q of %s/%s: %w", repo.Branch, repo.Organization, repo.Repository, err)
 		}
-		return []*Repository{atBranch(repo, b.Name, b.Commit.ID)}, nil
+		return atBranches(repo, b), nil
 	}
 	branches, err := GetAll[gitlabBranch](ctx, g.c, path, url.Values{"per_page": {"100"}})
 	if IsNotFound(notFound(err)) {
@@ -207,11 +209,7 @@ func (g *gitlab) GetBranches(ctx context.Context, repo *Repository) ([]*Reposito
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s/%s: %w", repo.Organization, repo.Repository, err)
 	}
-	out := make([]*Repository, 0, len(branches))
-	for _, b := range branches {
-		out = append(out, atBranch(repo, b.Name, b.Commit.ID))
-	}
-	return out, nil
+	return atBranches(repo, branches...), nil
 }
 
 // RepoHasPath asks, as Argo CD, the files API for path on repo's branch
@@ -222,18 +220,17 @@ func (g *gitlab) RepoHasPath(ctx context.Context, repo *Repository, path string)
 	if err != nil {
 		return false, err
 	}
-	_, err = g.c.Do(ctx, Request{
+	has, err := pathExists(ctx, g.c, Request{
 		Path:  "projects/" + pid + "/repository/files/" + gitlabEscape(path),
 		Query: url.Values{"ref": {repo.Branch}},
-	}, nil)
-	if has, err := pathAnswer(err); has || err != nil {
+	})
+	if has || err != nil {
 		return has, err
 	}
-	_, err = g.c.Do(ctx, Request{
+	return pathExists(ctx, g.c, Request{
 		Path:  "projects/" + pid + "/repository/tree",
 		Query: url.Values{"path": {path}, "ref": {repo.Branch}},
-	}, nil)
-	return pathAnswer(err)
+	})
 }
 
 // projectID is repo's project id, escaped for a path: the one ListRepos

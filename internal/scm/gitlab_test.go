@@ -1,7 +1,6 @@
 package scm
 
 import (
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -14,18 +13,12 @@ import (
 	"time"
 )
 
-// newGitLabTest starts a forge and a GitLab provider on it; the
-// provider's waits are recorded, not slept.
-func newGitLabTest(t *testing.T, o GitLabOptions) (*forge, *gitlab, *waitLog) {
-	t.Helper()
-	f := newForge(t)
-	s := &waitLog{}
-	o.API, o.Sleep = f.URL, s.sleep
-	g, err := NewGitLab(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, g, s
+// newGitLabForge starts a forge and a GitLab provider on it.
+func newGitLabForge(t *testing.T, o GitLabOptions) (*forge, *gitlab) {
+	return startProvider(t, func(f *forge) (*gitlab, error) {
+		o.API, o.Sleep = f.URL, f.waits.sleep
+		return NewGitLab(o)
+	})
 }
 
 // escapedPathIs checks that r's path was sent escaped as want.
@@ -37,19 +30,14 @@ func escapedPathIs(t *testing.T, r *http.Request, want string) {
 }
 
 func TestGitLabBaseURL(t *testing.T) {
-	for api, want := range map[string]string{
+	testBaseURLs(t, gitlabBaseURL, map[string]string{
 		"":                                    "https://gitlab.com/api/v4/",
 		"https://gitlab.example.com":          "https://gitlab.example.com/api/v4/",
 		"https://gitlab.example.com/api/v4":   "https://gitlab.example.com/api/v4/",
 		"https://gitlab.example.com/api/v4/":  "https://gitlab.example.com/api/v4/",
 		"https://example.com/gitlab":          "https://example.com/gitlab/api/v4/",
 		"http://gitlab.internal:8080/gitlab/": "http://gitlab.internal:8080/gitlab/api/v4/",
-	} {
-		got, err := gitlabBaseURL(api)
-		if err != nil || got != want {
-			t.Errorf("gitlabBaseURL(%q) = %q, %v; want %q", api, got, err, want)
-		}
-	}
+	})
 }
 
 func TestGitLabListMergeRequests(t *testing.T) {
@@ -63,7 +51,7 @@ func TestGitLabListMergeRequests(t *testing.T) {
 		{"state", "opened", nil, "per_page=100&state=opened"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitLabTest(t, GitLabOptions{Token: "glpat-secret", Project: "my-group/my.project", Labels: tc.labels, PullRequestState: tc.state})
+			f, g := newGitLabForge(t, GitLabOptions{Token: "glpat-secret", Project: "my-group/my.project", Labels: tc.labels, PullRequestState: tc.state})
 			next := f.URL + "/api/v4/projects/3/merge_requests?id=3&page=2&per_page=100"
 			f.handle("GET /api/v4/projects/{project}/merge_requests", func(w http.ResponseWriter, r *http.Request) {
 				if r.PathValue("project") == "3" {
@@ -78,24 +66,14 @@ func TestGitLabListMergeRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var numbers []int64
-			for _, pr := range prs {
-				numbers = append(numbers, pr.Number)
-			}
-			if !reflect.DeepEqual(numbers, []int64{1, 2, 5}) {
+			if numbers := prNumbers(prs); !reflect.DeepEqual(numbers, []int64{1, 2, 5}) {
 				t.Errorf("merge requests %v, want 1, 2, 5 over two pages", numbers)
 			}
-			seen := f.seen()
-			if len(seen) != 2 {
-				t.Fatalf("%d requests, want 2", len(seen))
+			want := []string{"/api/v4/projects/my-group/my.project/merge_requests?" + tc.query, "/api/v4/projects/3/merge_requests?id=3&page=2&per_page=100"}
+			if got := requestURIs(f.seen()); !reflect.DeepEqual(got, want) {
+				t.Errorf("requests %q, want %q: two pages, the second by the next link", got, want)
 			}
-			if seen[0].RawQuery != tc.query {
-				t.Errorf("query %q, want %q", seen[0].RawQuery, tc.query)
-			}
-			if seen[1].Path != "/api/v4/projects/3/merge_requests" || seen[1].RawQuery != "id=3&page=2&per_page=100" {
-				t.Errorf("second request %s?%s did not follow the next link", seen[1].Path, seen[1].RawQuery)
-			}
-			if h := seen[0].Header.Get("PRIVATE-TOKEN"); h != "glpat-secret" {
+			if h := f.seen()[0].Header.Get("PRIVATE-TOKEN"); h != "glpat-secret" {
 				t.Errorf("PRIVATE-TOKEN %q", h)
 			}
 		})
@@ -103,7 +81,7 @@ func TestGitLabListMergeRequests(t *testing.T) {
 }
 
 func TestGitLabMergeRequestParameters(t *testing.T) {
-	f, g, _ := newGitLabTest(t, GitLabOptions{Project: "278964"})
+	f, g := newGitLabForge(t, GitLabOptions{Project: "278964"})
 	f.handle("GET /api/v4/projects/278964/merge_requests", serve(200, fixture(t, "gitlab/merge_requests-page1.json")))
 	prs, err := g.List(t.Context())
 	if err != nil {
@@ -124,54 +102,28 @@ func TestGitLabMergeRequestParameters(t *testing.T) {
 }
 
 func TestGitLabErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		status   int
-		body     string
-		notFound bool
-		message  string
-	}{
-		{"project not found", 404, "gitlab/not-found.json", true, "404 Project Not Found"},
-		{"unauthorized", 401, "gitlab/unauthorized.json", false, "401 Unauthorized"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitLabTest(t, GitLabOptions{Token: "revoked", Project: "my-group/my-project"})
-			f.handle("GET /api/v4/projects/{project}/merge_requests", serve(tc.status, fixture(t, tc.body)))
-			_, err := g.List(t.Context())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if IsNotFound(err) != tc.notFound {
-				t.Errorf("IsNotFound(%v) = %v", err, !tc.notFound)
-			}
-			if !strings.Contains(err.Error(), tc.message) {
-				t.Errorf("error %q does not carry %q", err, tc.message)
-			}
+	testListErrors(t, with(newGitLabForge, GitLabOptions{Token: "revoked", Project: "my-group/my-project"}),
+		"GET /api/v4/projects/{project}/merge_requests", []errorCase{
+			{"project not found", 404, fixture(t, "gitlab/not-found.json"), true, "404 Project Not Found"},
+			{"unauthorized", 401, fixture(t, "gitlab/unauthorized.json"), false, "401 Unauthorized"},
 		})
-	}
 }
 
 func TestGitLabRateLimitRetriesAfter(t *testing.T) {
-	f, g, s := newGitLabTest(t, GitLabOptions{Token: "glpat-secret", Project: "278964"})
-	f.handle("GET /api/v4/projects/278964/merge_requests", answerOnceThen(
-		func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Retry-After", "7")
-			w.Header().Set("RateLimit-Limit", "600")
-			w.Header().Set("RateLimit-Remaining", "0")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_, _ = w.Write([]byte("Retry later\n"))
-		},
-		serve(200, fixture(t, "gitlab/merge_requests-page2.json"))))
-	prs, err := g.List(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prs) != 1 || len(f.seen()) != 2 {
-		t.Errorf("%d merge requests after %d requests, want 1 after a retry", len(prs), len(f.seen()))
-	}
-	if w := s.waits(); !reflect.DeepEqual(w, []time.Duration{7 * time.Second}) {
-		t.Errorf("waits %v, want Retry-After's 7s", w)
-	}
+	testRateLimit(t, with(newGitLabForge, GitLabOptions{Token: "glpat-secret", Project: "278964"}), rateLimitCase{
+		pattern: "GET /api/v4/projects/278964/merge_requests",
+		answer: answerOnceThen(
+			func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Retry-After", "7")
+				w.Header().Set("RateLimit-Limit", "600")
+				w.Header().Set("RateLimit-Remaining", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write([]byte("Retry later\n"))
+			},
+			serve(200, fixture(t, "gitlab/merge_requests-page2.json"))),
+		prs:     1,
+		minWait: 7 * time.Second, maxWait: 7 * time.Second, // Retry-After's
+	})
 }
 
 func TestGitLabListRepos(t *testing.T) {
@@ -179,45 +131,37 @@ func TestGitLabListRepos(t *testing.T) {
 		URL: "git@gitlab.example.com:h5bp/html5-boilerplate.git", Labels: []string{"frontend", "boilerplate"}, RepositoryID: int64(9)}
 	builder := &Repository{Organization: "h5bp/tools", Repository: "Old.Builder", Branch: "master",
 		URL: "git@gitlab.example.com:h5bp/tools/Old.Builder.git", Labels: []string{"legacy"}, RepositoryID: int64(27084538)}
-	https := func(r *Repository, u string) *Repository { c := *r; c.URL = u; return &c }
-	for _, tc := range []struct {
-		name, protocol string
-		o              GitLabOptions
-		query          string
-		want           []*Repository
-	}{
-		{"default protocol is ssh", "", GitLabOptions{}, "include_subgroups=false&per_page=100&topic=&with_shared=false",
-			[]*Repository{boilerplate, builder}},
-		{"https", "https", GitLabOptions{}, "include_subgroups=false&per_page=100&topic=&with_shared=false",
-			[]*Repository{https(boilerplate, "https://gitlab.example.com/h5bp/html5-boilerplate.git"), https(builder, "https://gitlab.example.com/h5bp/tools/Old.Builder.git")}},
-		{"subgroups, shared, archived and a topic", "ssh", GitLabOptions{IncludeSubgroups: true, IncludeSharedProjects: true, IncludeArchived: true, Topic: "frontend"},
-			"archived=true&include_subgroups=true&per_page=100&topic=frontend&with_shared=true", []*Repository{boilerplate, builder}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.o.Group = "h5bp/experimental"
-			f, g, _ := newGitLabTest(t, tc.o)
+	ssh := []string{boilerplate.URL, builder.URL}
+	start := func(o GitLabOptions) func(*testing.T) (*forge, *gitlab) {
+		return func(t *testing.T) (*forge, *gitlab) {
+			o.Group = "h5bp/experimental"
+			f, g := newGitLabForge(t, o)
 			f.handle("GET /api/v4/groups/{group}/projects", func(w http.ResponseWriter, r *http.Request) {
 				escapedPathIs(t, r, "/api/v4/groups/h5bp%2Fexperimental/projects")
 				serve(200, fixture(t, "gitlab/projects.json"))(w, r)
 			})
-			repos, err := g.ListRepos(t.Context(), tc.protocol)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(repos, tc.want) {
-				t.Errorf("repositories:\n%s\nwant\n%s", indentJSON(repos), indentJSON(tc.want))
-			}
-			if q := f.seen()[0].RawQuery; q != tc.query {
-				t.Errorf("query %q, want %q", q, tc.query)
-			}
-		})
-	}
-	t.Run("unknown protocol", func(t *testing.T) {
-		f, g, _ := newGitLabTest(t, GitLabOptions{Group: "h5bp"})
-		f.handle("GET /api/v4/groups/h5bp/projects", serve(200, fixture(t, "gitlab/projects.json")))
-		if _, err := g.ListRepos(t.Context(), "git"); err == nil || !strings.Contains(err.Error(), `"git"`) {
-			t.Errorf("error %v, want an unknown protocol", err)
+			return f, g
 		}
+	}
+	// check compares the projects at urls and the query sent.
+	check := func(query string) func(*testing.T, *forge, []*Repository, []string) {
+		return func(t *testing.T, f *forge, repos []*Repository, urls []string) {
+			at := func(r *Repository, u string) *Repository { c := *r; c.URL = u; return &c }
+			if want := []*Repository{at(boilerplate, urls[0]), at(builder, urls[1])}; !reflect.DeepEqual(repos, want) {
+				t.Errorf("repositories:\n%s\nwant\n%s", indentJSON(repos), indentJSON(want))
+			}
+			if q := f.seen()[0].RawQuery; q != query {
+				t.Errorf("query %q, want %q", q, query)
+			}
+		}
+	}
+	testCloneProtocols(t, start(GitLabOptions{}),
+		protocols(ssh, []string{"https://gitlab.example.com/h5bp/html5-boilerplate.git", "https://gitlab.example.com/h5bp/tools/Old.Builder.git"}),
+		check("include_subgroups=false&per_page=100&topic=&with_shared=false"))
+	t.Run("subgroups, shared, archived and a topic", func(t *testing.T) {
+		o := GitLabOptions{IncludeSubgroups: true, IncludeSharedProjects: true, IncludeArchived: true, Topic: "frontend"}
+		testCloneProtocols(t, start(o), []protocolCase{{"ssh", ssh}},
+			check("archived=true&include_subgroups=true&per_page=100&topic=frontend&with_shared=true"))
 	})
 }
 
@@ -245,7 +189,7 @@ func TestGitLabGetBranches(t *testing.T) {
 				"main": "7b5c3cc8be40ee161ae89a06bba6229da1032a0c", "feature/staging": "eb7d9b4e7b9fa5e2bcbf14a0b4a8f3e4c0d9e1a2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitLabTest(t, GitLabOptions{Group: "h5bp", AllBranches: tc.all})
+			f, g := newGitLabForge(t, GitLabOptions{Group: "h5bp", AllBranches: tc.all})
 			f.handle(tc.pattern, tc.answer)
 			r := *repo
 			r.Branch = tc.branch
@@ -253,11 +197,7 @@ func TestGitLabGetBranches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			branches := map[string]string{}
-			for _, b := range got {
-				branches[b.Branch] = b.SHA
-			}
-			if !reflect.DeepEqual(branches, tc.branches) {
+			if branches := branchHeads(t, &r, got); !reflect.DeepEqual(branches, tc.branches) {
 				t.Errorf("branches %v, want %v", branches, tc.branches)
 			}
 			if tc.all && f.seen()[0].RawQuery != "per_page=100" {
@@ -287,7 +227,7 @@ func TestGitLabRepoHasPath(t *testing.T) {
 			[]string{"/api/v4/projects/9/repository/files/deploy?ref=main"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, g, _ := newGitLabTest(t, GitLabOptions{Group: "h5bp"})
+			f, g := newGitLabForge(t, GitLabOptions{Group: "h5bp"})
 			var (
 				mu   sync.Mutex
 				uris []string
@@ -333,7 +273,7 @@ func TestGitLabSetStatus(t *testing.T) {
 		{StateError, "failed"},
 	} {
 		t.Run(string(tc.state), func(t *testing.T) {
-			f, g, _ := newGitLabTest(t, GitLabOptions{Token: "glpat-secret"})
+			f, g := newGitLabForge(t, GitLabOptions{Token: "glpat-secret"})
 			f.handle("POST /api/v4/projects/{project}/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 				escapedPathIs(t, r, "/api/v4/projects/h5bp%2Fweb%2Fguestbook/statuses/18f3e63d05582537db6d183d9d557be09e1f90c8")
 				serve(201, fixture(t, "gitlab/status.json"))(w, r)
@@ -344,10 +284,7 @@ func TestGitLabSetStatus(t *testing.T) {
 				t.Fatal(err)
 			}
 			req := f.seen()[0]
-			var body map[string]string
-			if err := json.Unmarshal(req.Body, &body); err != nil {
-				t.Fatal(err)
-			}
+			body := jsonBody(t, req)
 			want := map[string]string{"state": tc.want, "name": "flotilla/guestbook", "description": "Synced",
 				"target_url": "https://flotilla.example.com/applications/guestbook"}
 			if !reflect.DeepEqual(body, want) || req.Header.Get("PRIVATE-TOKEN") != "glpat-secret" {
@@ -356,19 +293,18 @@ func TestGitLabSetStatus(t *testing.T) {
 		})
 	}
 	t.Run("same state again", func(t *testing.T) {
-		f, g, _ := newGitLabTest(t, GitLabOptions{})
+		f, g := newGitLabForge(t, GitLabOptions{})
 		f.handle("POST /api/v4/projects/{project}/statuses/{sha}", serve(400, fixture(t, "gitlab/cannot-transition.json")))
 		if err := g.SetStatus(t.Context(), Status{Repo: "h5bp/guestbook", SHA: "18f3e63d", State: StatePending, Context: "flotilla/guestbook"}); err != nil {
 			t.Errorf("a status already in its state: %v", err)
 		}
-		var body map[string]string
-		_ = json.Unmarshal(f.seen()[0].Body, &body)
+		body := jsonBody(t, f.seen()[0])
 		if _, ok := body["target_url"]; ok {
 			t.Errorf("empty target_url sent: %v", body)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
-		f, g, _ := newGitLabTest(t, GitLabOptions{})
+		f, g := newGitLabForge(t, GitLabOptions{})
 		f.handle("POST /api/v4/projects/{project}/statuses/{sha}", serve(401, fixture(t, "gitlab/unauthorized.json")))
 		err := g.SetStatus(t.Context(), Status{Repo: "h5bp/guestbook", SHA: "18f3e63d", State: StatePending, Context: "flotilla/guestbook"})
 		if err == nil || !strings.Contains(err.Error(), "401 Unauthorized") {
@@ -395,8 +331,8 @@ func TestGitLabTLS(t *testing.T) {
 		{"unknown authority", false, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &waitLog{}
-			g, err := NewGitLab(GitLabOptions{API: srv.URL, Project: "278964", Insecure: tc.insecure, CACerts: tc.certs, Sleep: s.sleep})
+			var waits waitRecorder
+			g, err := NewGitLab(GitLabOptions{API: srv.URL, Project: "278964", Insecure: tc.insecure, CACerts: tc.certs, Sleep: waits.sleep})
 			if err != nil {
 				t.Fatal(err)
 			}

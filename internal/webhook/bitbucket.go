@@ -77,7 +77,7 @@ func parseBitbucket(r *http.Request, uuid string, limit int64) (Push, error) {
 	if err != nil {
 		return Push{}, err
 	}
-	if err := verifyBitbucket(r, uuid); err != nil {
+	if err := verifyToken(r, provider, "X-Hook-UUID", uuid); err != nil {
 		return Push{}, err
 	}
 	event := r.Header.Get("X-Event-Key")
@@ -89,22 +89,6 @@ func parseBitbucket(r *http.Request, uuid string, limit int64) (Push, error) {
 	default:
 		return Push{}, ignored("%s event %s", provider, event)
 	}
-}
-
-// verifyBitbucket checks X-Hook-UUID when uuid is set.
-func verifyBitbucket(r *http.Request, uuid string) error {
-	const provider = ProviderBitbucket
-	if uuid == "" {
-		return nil
-	}
-	got := r.Header.Get("X-Hook-UUID")
-	if got == "" {
-		return unauthorized(provider, "no X-Hook-UUID header")
-	}
-	if !equalSecret(got, uuid) {
-		return unauthorized(provider, "X-Hook-UUID does not match")
-	}
-	return nil
 }
 
 // decodeBitbucketPush parses a repo:push. As in Argo CD, only the first
@@ -295,7 +279,7 @@ func parseBitbucketServer(r *http.Request, secret string, limit int64) (Push, er
 	if err != nil {
 		return Push{}, err
 	}
-	if err := verifyBitbucketServer(r, secret, body); err != nil {
+	if err := verifyMAC(r, provider, "X-Hub-Signature", sha256.New, "sha256=", secret, body); err != nil {
 		return Push{}, err
 	}
 	switch {
@@ -306,22 +290,6 @@ func parseBitbucketServer(r *http.Request, secret string, limit int64) (Push, er
 	default:
 		return Push{}, ignored("%s event %s", provider, event)
 	}
-}
-
-// verifyBitbucketServer checks X-Hub-Signature when secret is set.
-func verifyBitbucketServer(r *http.Request, secret string, body []byte) error {
-	const provider = ProviderBitbucketServer
-	if secret == "" {
-		return nil
-	}
-	sig := r.Header.Get("X-Hub-Signature")
-	if sig == "" {
-		return unauthorized(provider, "no X-Hub-Signature header")
-	}
-	if !validMAC(sha256.New, secret, body, sig, "sha256=") {
-		return unauthorized(provider, "X-Hub-Signature does not match")
-	}
-	return nil
 }
 
 // decodeBitbucketServerPush parses a repo:refs_changed. As in Argo CD, the

@@ -16,14 +16,8 @@ func parseGitea(r *http.Request, provider, event, sigHeader, secret string, limi
 	if err != nil {
 		return Push{}, err
 	}
-	if secret != "" {
-		sig := r.Header.Get(sigHeader)
-		if sig == "" {
-			return Push{}, unauthorized(provider, "no %s header", sigHeader)
-		}
-		if !validMAC(sha256.New, secret, body, sig, "") {
-			return Push{}, unauthorized(provider, "%s does not match", sigHeader)
-		}
+	if err := verifyMAC(r, provider, sigHeader, sha256.New, "", secret, body); err != nil {
+		return Push{}, err
 	}
 	switch {
 	case event == "push":

@@ -129,25 +129,13 @@ func parseGitHub(r *http.Request, secret string, limit int64) (Push, error) {
 	}
 }
 
-// verifyGitHub checks the signature of body when secret is set.
+// verifyGitHub checks the signature of body when secret is set: by
+// X-Hub-Signature-256, or by X-Hub-Signature when only it is sent.
 func verifyGitHub(r *http.Request, secret string, body []byte) error {
-	const provider = ProviderGitHub
-	if secret == "" {
-		return nil
+	if r.Header.Get("X-Hub-Signature-256") == "" && r.Header.Get("X-Hub-Signature") != "" {
+		return verifyMAC(r, ProviderGitHub, "X-Hub-Signature", sha1.New, "sha1=", secret, body)
 	}
-	if sig := r.Header.Get("X-Hub-Signature-256"); sig != "" {
-		if !validMAC(sha256.New, secret, body, sig, "sha256=") {
-			return unauthorized(provider, "X-Hub-Signature-256 does not match")
-		}
-		return nil
-	}
-	if sig := r.Header.Get("X-Hub-Signature"); sig != "" {
-		if !validMAC(sha1.New, secret, body, sig, "sha1=") {
-			return unauthorized(provider, "X-Hub-Signature does not match")
-		}
-		return nil
-	}
-	return unauthorized(provider, "no X-Hub-Signature-256 header")
+	return verifyMAC(r, ProviderGitHub, "X-Hub-Signature-256", sha256.New, "sha256=", secret, body)
 }
 
 // decodeHub decodes the JSON of a GitHub or Gitea event into v.

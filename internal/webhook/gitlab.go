@@ -55,7 +55,7 @@ func parseGitLab(r *http.Request, secret string, limit int64) (Push, error) {
 	if err != nil {
 		return Push{}, err
 	}
-	if err := verifyGitLab(r, secret); err != nil {
+	if err := verifyToken(r, provider, "X-Gitlab-Token", secret); err != nil {
 		return Push{}, err
 	}
 	event := r.Header.Get("X-Gitlab-Event")
@@ -79,22 +79,6 @@ func parseGitLab(r *http.Request, secret string, limit int64) (Push, error) {
 	default:
 		return Push{}, ignored("%s %s of kind %s", provider, event, kind)
 	}
-}
-
-// verifyGitLab checks X-Gitlab-Token when secret is set.
-func verifyGitLab(r *http.Request, secret string) error {
-	const provider = ProviderGitLab
-	if secret == "" {
-		return nil
-	}
-	token := r.Header.Get("X-Gitlab-Token")
-	if token == "" {
-		return unauthorized(provider, "no X-Gitlab-Token header")
-	}
-	if !equalSecret(token, secret) {
-		return unauthorized(provider, "X-Gitlab-Token does not match")
-	}
-	return nil
 }
 
 // repoURLs are the project's web and clone URLs.

@@ -177,6 +177,37 @@ func validMAC(newHash func() hash.Hash, secret string, body []byte, sig, prefix 
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
+// verifyMAC checks, when secret is set, that header carries the hex HMAC
+// of body under secret, after prefix.
+func verifyMAC(r *http.Request, provider, header string, newHash func() hash.Hash, prefix, secret string, body []byte) error {
+	if secret == "" {
+		return nil
+	}
+	sig := r.Header.Get(header)
+	if sig == "" {
+		return unauthorized(provider, "no %s header", header)
+	}
+	if !validMAC(newHash, secret, body, sig, prefix) {
+		return unauthorized(provider, "%s does not match", header)
+	}
+	return nil
+}
+
+// verifyToken checks, when secret is set, that header carries it.
+func verifyToken(r *http.Request, provider, header, secret string) error {
+	if secret == "" {
+		return nil
+	}
+	token := r.Header.Get(header)
+	if token == "" {
+		return unauthorized(provider, "no %s header", header)
+	}
+	if !equalSecret(token, secret) {
+		return unauthorized(provider, "%s does not match", header)
+	}
+	return nil
+}
+
 // equalSecret compares in constant time, the length included.
 func equalSecret(got, want string) bool {
 	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
