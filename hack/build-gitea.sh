@@ -20,7 +20,14 @@ if [[ -f $dir/.stamp && $(cat "$dir/.stamp") == "$stamp" && -x $dir/bin/gitea ]]
 fi
 
 start=$(date +%s)
-src=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "code.gitea.io/gitea@$version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+# Asked outside any module, so no go.mod around changes what is fetched.
+scratch=$(mktemp -d)
+src=$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "code.gitea.io/gitea@$version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+rmdir "$scratch"
+if [[ -z $src || ! -f $src/go.mod ]]; then
+	echo "could not download code.gitea.io/gitea@$version from the Go module proxy" >&2
+	exit 1
+fi
 rm -rf "$dir" && mkdir -p "$dir/bin"
 cp -r "$src" "$dir/src" && chmod -R u+w "$dir/src"
 echo "building gitea $version into $dir/bin"
