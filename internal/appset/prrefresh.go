@@ -11,12 +11,14 @@ import (
 // PullRequestRepo names the repository of a pull-request event, as the
 // webhook payloads give it.
 type PullRequestRepo struct {
-	// Provider is github, gitlab, gitea, bitbucket or bitbucket-server.
+	// Provider is github, gitlab, gitea, bitbucket, bitbucket-server or
+	// azuredevops.
 	Provider string
 	// Host is the forge's host (for GitHub, the API's host).
 	Host string
 	// Owner and Repo: the owner (workspace, Bitbucket Server project key,
-	// GitLab namespace path) and the repository's name or slug.
+	// GitLab namespace path, Azure DevOps project) and the repository's
+	// name or slug.
 	Owner, Repo string
 	// ProjectID is GitLab's project id.
 	ProjectID int64
@@ -56,6 +58,9 @@ func pullRequestMatches(p *v1alpha1.PullRequestGenerator, r PullRequestRepo) boo
 	case p.BitbucketServer != nil && r.Provider == "bitbucket-server":
 		return strings.EqualFold(p.BitbucketServer.Project, r.Owner) && strings.EqualFold(p.BitbucketServer.Repo, r.Repo) &&
 			sameHost(p.BitbucketServer.API, "", r.Host)
+	case p.AzureDevOps != nil && r.Provider == "azuredevops":
+		// As Argo CD: the project and repository names, not the host.
+		return p.AzureDevOps.Project == r.Owner && p.AzureDevOps.Repo == r.Repo
 	}
 	return false
 }

@@ -17,6 +17,11 @@ spec:
       - list: {elements: [{a: b}]}
   - pullRequest: {bitbucket: {owner: ws, repo: app}}
   - pullRequest: {bitbucketServer: {project: PROJ, repo: app, api: "https://bbs.example.com/rest"}}
+  - merge:
+      mergeKeys: [number]
+      generators:
+      - pullRequest: {azuredevops: {organization: fabrikam, project: Fabrikam Fiber, repo: web}}
+      - list: {elements: []}
   template: {metadata: {}, spec: {project: default, destination: {}}}`)
 	for _, tc := range []struct {
 		name string
@@ -32,6 +37,8 @@ spec:
 		{"bitbucket cloud", PullRequestRepo{Provider: "bitbucket", Host: "bitbucket.org", Owner: "ws", Repo: "app"}, true},
 		{"bitbucket server", PullRequestRepo{Provider: "bitbucket-server", Host: "bbs.example.com", Owner: "proj", Repo: "app"}, true},
 		{"provider mismatch", PullRequestRepo{Provider: "gitea", Host: "api.github.com", Owner: "acme", Repo: "shop"}, false},
+		{"azure devops in a merge, by project and repository", PullRequestRepo{Provider: "azuredevops", Host: "dev.azure.com", Owner: "Fabrikam Fiber", Repo: "web"}, true},
+		{"azure devops names are exact", PullRequestRepo{Provider: "azuredevops", Host: "dev.azure.com", Owner: "fabrikam fiber", Repo: "web"}, false},
 	} {
 		if got := WatchesPullRequests(set, tc.repo); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
