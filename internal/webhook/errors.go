@@ -8,7 +8,7 @@ import (
 // Errors returned by Parse, to be told apart with errors.Is.
 var (
 	// ErrUnauthorized: the provider's secret is set and the request's
-	// signature, token or hook UUID is missing or wrong.
+	// signature, token, hook UUID or basic auth is missing or wrong.
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrIgnored: a well-formed event that is neither a push nor a
 	// pull-request event of an action that can change a pull-request
@@ -22,7 +22,8 @@ var (
 	// ErrTooLarge: the body exceeds the size limit.
 	ErrTooLarge = errors.New("payload too large")
 	// ErrUnknownProvider: the request carries none of the event headers of
-	// the supported providers.
+	// the supported providers, and its body is no Azure DevOps service hook
+	// event.
 	ErrUnknownProvider = errors.New("unknown webhook provider")
 )
 

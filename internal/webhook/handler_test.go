@@ -233,3 +233,90 @@ func TestHandlerPullRequest(t *testing.T) {
 		t.Fatalf("refresh called for an ignored action: %+v", got)
 	}
 }
+
+// TestHandlerAzureDevOps serves Azure DevOps service hooks verified by basic
+// auth, and logs their pushes and pull requests.
+func TestHandlerAzureDevOps(t *testing.T) {
+	const user, password = "argocd", "s3cr3t"
+	push := testdata(t, "azuredevops-git-push.json")
+	pr := testdata(t, "azuredevops-pullrequest-created.json")
+	var logged []string
+	log := funcr.New(func(prefix, args string) { logged = append(logged, args) }, funcr.Options{Verbosity: 1})
+	var got []Push
+	refresh := func(_ context.Context, p Push) (int, error) {
+		got = append(got, p)
+		return 2, nil
+	}
+	h := NewHandler(func() Secrets { return Secrets{AzureDevOpsUsername: user, AzureDevOpsPassword: password} }, refresh, log)
+
+	for _, tc := range []struct {
+		name       string
+		body       string
+		headers    []string
+		wantStatus int
+		wantBody   string
+		wantPush   *Push
+		wantLog    []string
+	}{
+		{
+			name: "push", body: push, headers: azureDevOpsHeaders(user, password),
+			wantStatus: http.StatusOK, wantBody: `{"refreshed":2}`, wantPush: &azureDevOpsGitPush,
+			wantLog: []string{`"msg"="Webhook push"`, `"provider"="azuredevops"`, `"revision"="main"`,
+				`"repoURLs"=["https://dev.azure.com/fabrikam-fiber-inc/DefaultCollection/_git/Fabrikam-Fiber-Git" "git@ssh.dev.azure.com:v3/fabrikam-fiber-inc/DefaultCollection/Fabrikam-Fiber-Git"]`,
+				`"tag"=false`, `"commits"=1`, `"refreshed"=2`},
+		},
+		{
+			name: "pull request recognised by its body", body: pr, headers: []string{"Authorization", basicAuth(user, password)},
+			wantStatus: http.StatusOK, wantBody: `{"refreshed":2}`,
+			wantPush: func() *Push { p := examplePush(ProviderAzureDevOps, "git.pullrequest.created"); return &p }(),
+			wantLog: []string{`"msg"="Webhook pull request"`, `"provider"="azuredevops"`, `"action"="git.pullrequest.created"`,
+				`"number"=1`, `"repository"="Fabrikam/Fabrikam"`, `"host"="dev.azure.com"`, `"branch"="mytopic"`, `"refreshed"=2`},
+		},
+		{
+			name: "wrong password", body: push, headers: azureDevOpsHeaders(user, "guess"),
+			wantStatus: http.StatusUnauthorized, wantBody: `{"error":"unauthorized"}`,
+			wantLog: []string{`"msg"="Webhook verification failed"`, `"error"="verify azuredevops webhook: unauthorized: basic auth does not match"`},
+		},
+		{
+			name: "no basic auth", body: pr,
+			wantStatus: http.StatusUnauthorized, wantBody: `{"error":"unauthorized"}`,
+			wantLog: []string{`"msg"="Webhook verification failed"`, `"error"="verify azuredevops webhook: unauthorized: no basic auth"`},
+		},
+		{
+			name: "ignored event", body: withEventType(t, pr, "ms.vss-code.git-pullrequest-comment-event"), headers: azureDevOpsHeaders(user, password),
+			wantStatus: http.StatusOK, wantBody: `{"ignored":"azuredevops event ms.vss-code.git-pullrequest-comment-event"}`,
+			wantLog: []string{`"msg"="Webhook event ignored"`, `"reason"="azuredevops event ms.vss-code.git-pullrequest-comment-event"`},
+		},
+		{
+			name: "neither a known header nor an Azure DevOps body", body: `{"zen": "hi"}`,
+			wantStatus: http.StatusBadRequest,
+			wantLog:    []string{`"msg"="Webhook request rejected"`, `unknown webhook provider`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, logged = nil, nil
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, webhookRequest(tc.body, tc.headers...))
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.wantStatus, rec.Body)
+			}
+			if body := strings.TrimSpace(rec.Body.String()); tc.wantBody != "" && body != tc.wantBody {
+				t.Errorf("body = %s, want %s", body, tc.wantBody)
+			}
+			switch {
+			case tc.wantPush == nil && len(got) != 0:
+				t.Errorf("refresh called with %+v", got)
+			case tc.wantPush != nil && (len(got) != 1 || !reflect.DeepEqual(got[0], *tc.wantPush)):
+				t.Errorf("refresh got %+v, want %+v", got, *tc.wantPush)
+			}
+			if len(logged) != 1 {
+				t.Fatalf("logged %q, want one line", logged)
+			}
+			for _, want := range tc.wantLog {
+				if !strings.Contains(logged[0], want) {
+					t.Errorf("log line %s lacks %s", logged[0], want)
+				}
+			}
+		})
+	}
+}

@@ -31,6 +31,14 @@ func TestRepoKey(t *testing.T) {
 		{"http://[::1]:3000/org/repo.git", "[::1]/org/repo"},
 		{"https://github.com", "https://github.com"},
 		{"", ""},
+		// Azure DevOps: the HTTPS and SSH URLs of a repository differ in
+		// path, its SSH URL is derived by the parser (azureDevOpsSSHURL).
+		{"https://dev.azure.com/org/project/_git/repo", "dev.azure.com/org/project/_git/repo"},
+		{"https://org@dev.azure.com/org/project/_git/repo", "dev.azure.com/org/project/_git/repo"},
+		{"git@ssh.dev.azure.com:v3/org/project/repo", "dev.azure.com/v3/org/project/repo"},
+		{"ssh://git@ssh.dev.azure.com/v3/org/project/repo", "dev.azure.com/v3/org/project/repo"},
+		{"org@vs-ssh.visualstudio.com:v3/org/project/repo", "vs-ssh.visualstudio.com/v3/org/project/repo"},
+		{"ssh://tfs.example.com:22/tfs/DefaultCollection/Project/_git/Repo", "tfs.example.com/tfs/defaultcollection/project/_git/repo"},
 	}
 	for _, tc := range tests {
 		if got := repoKey(tc.in); got != tc.want {
@@ -89,6 +97,15 @@ func TestMatches(t *testing.T) {
 			"https://bitbucketserver/scm/myproject/test-repo.git",
 		},
 		Revision: "master",
+	}
+	// A push to main of an Azure DevOps Services repository, as parsed.
+	adoPush := Push{
+		Provider: ProviderAzureDevOps,
+		RepoURLs: []string{
+			"https://org@dev.azure.com/org/project/_git/repo",
+			"git@ssh.dev.azure.com:v3/org/project/repo",
+		},
+		Revision: "main", DefaultBranch: "main",
 	}
 	mainIsDefault := func(string) string { return "main" }
 	developIsDefault := func(string) string { return "develop" }
@@ -397,6 +414,46 @@ func TestMatches(t *testing.T) {
 `,
 			push: bbServerPush, want: true,
 		},
+		{
+			name: "Azure DevOps HTTPS URL, HEAD, push to default branch",
+			spec: `  source:
+    repoURL: https://dev.azure.com/org/project/_git/repo
+    targetRevision: HEAD
+`,
+			push: adoPush, want: true,
+		},
+		{
+			name: "Azure DevOps HTTPS URL with the organisation as user",
+			spec: `  source:
+    repoURL: https://org@dev.azure.com/org/project/_git/repo
+    targetRevision: main
+`,
+			push: adoPush, want: true,
+		},
+		{
+			name: "Azure DevOps SSH URL",
+			spec: `  source:
+    repoURL: git@ssh.dev.azure.com:v3/org/project/repo
+    targetRevision: refs/heads/main
+`,
+			push: adoPush, want: true,
+		},
+		{
+			name: "Azure DevOps SSH URL of another repository of the project",
+			spec: `  source:
+    repoURL: git@ssh.dev.azure.com:v3/org/project/repo-extra
+    targetRevision: main
+`,
+			push: adoPush, want: false,
+		},
+		{
+			name: "Azure DevOps HTTPS URL of another branch",
+			spec: `  source:
+    repoURL: https://dev.azure.com/org/project/_git/repo
+    targetRevision: develop
+`,
+			push: adoPush, want: false,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -429,5 +486,63 @@ func TestMatchesNil(t *testing.T) {
 `))
 	if Matches(app, Push{Revision: "main"}, nil) {
 		t.Error("Matches() of a push without repository URLs = true")
+	}
+}
+
+// TestMatchesAzureDevOps parses Azure DevOps pushes and matches them
+// against Applications on each form of the repository's URL, as Argo CD's
+// GetWebURLRegex does for the HTTPS forms (scheme, user, .git and case
+// ignored); unlike Argo CD, the SSH forms match too.
+func TestMatchesAzureDevOps(t *testing.T) {
+	body := testdata(t, "azuredevops-git-push.json")
+	push := func(remoteURL string) Push {
+		t.Helper()
+		pl := editRepository(t, body, func(repo map[string]any) { repo["remoteUrl"] = remoteURL })
+		p, err := Parse(webhookRequest(pl, azureDevOpsHeaders("", "")...), Secrets{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	services := push("https://org@dev.azure.com/org/project/_git/repo")
+	visualStudio := push("https://org.visualstudio.com/DefaultCollection/project/_git/repo")
+	server := push("https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo")
+
+	tests := []struct {
+		repoURL string
+		push    Push
+		want    bool
+	}{
+		{"https://dev.azure.com/org/project/_git/repo", services, true},
+		{"https://org@dev.azure.com/org/project/_git/repo", services, true},
+		{"https://someone@dev.azure.com/org/project/_git/repo", services, true},
+		{"https://dev.azure.com/org/project/_git/repo.git", services, true},
+		{"https://Dev.Azure.com/Org/Project/_git/Repo/", services, true},
+		{"git@ssh.dev.azure.com:v3/org/project/repo", services, true},
+		{"ssh://git@ssh.dev.azure.com/v3/org/project/repo", services, true},
+		{"git@ssh.dev.azure.com:v3/Org/Project/Repo", services, true},
+		{"https://dev.azure.com/org/project/_git/other", services, false},
+		{"https://dev.azure.com/org/other/_git/repo", services, false},
+		{"https://dev.azure.com/other/project/_git/repo", services, false},
+		{"git@ssh.dev.azure.com:v3/org/project/other", services, false},
+		{"git@ssh.dev.azure.com:v3/org/other/repo", services, false},
+		{"git@ssh.dev.azure.com:org/project/repo", services, false},
+		{"https://org.visualstudio.com/DefaultCollection/project/_git/repo", visualStudio, true},
+		{"org@vs-ssh.visualstudio.com:v3/org/project/repo", visualStudio, true},
+		{"org@vs-ssh.visualstudio.com:v3/org/project/other", visualStudio, false},
+		{"https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo", server, true},
+		{"ssh://tfs.example.com:22/tfs/DefaultCollection/Project/_git/Repo", server, true},
+		{"https://tfs.example.com/tfs/DefaultCollection/Project/_git/Other", server, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.repoURL, func(t *testing.T) {
+			app := mustApp(t, appYAML(`  source:
+    repoURL: `+tc.repoURL+`
+    targetRevision: HEAD
+`))
+			if got := Matches(app, tc.push, nil); got != tc.want {
+				t.Errorf("Matches() of a push to %q = %v, want %v", tc.push.RepoURLs, got, tc.want)
+			}
+		})
 	}
 }

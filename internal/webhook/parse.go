@@ -27,6 +27,7 @@ const (
 	ProviderGogs            = "gogs"
 	ProviderBitbucket       = "bitbucket"
 	ProviderBitbucketServer = "bitbucket-server"
+	ProviderAzureDevOps     = "azuredevops"
 )
 
 // Push is a provider-independent push event or, with PullRequest set, a
@@ -36,7 +37,9 @@ type Push struct {
 	Provider string
 	// RepoURLs are the URLs of the pushed repository the payload carries
 	// (web and clone URLs), compared with the Applications' repoURLs after
-	// normalisation.
+	// normalisation, and the clone URLs derived from them where a provider
+	// leaves some out (Bitbucket Cloud's, and Azure DevOps Services' SSH
+	// URL).
 	RepoURLs []string
 	// Revision is the pushed branch or tag, without refs/heads/ or
 	// refs/tags/.
@@ -51,7 +54,7 @@ type Push struct {
 	// when the payload lists them (GitHub, GitLab, Gitea); nil otherwise.
 	Files []string
 	// DefaultBranch is the repository's default branch when the payload
-	// names it (GitHub, GitLab, Gitea); empty otherwise.
+	// names it (GitHub, GitLab, Gitea, Azure DevOps); empty otherwise.
 	DefaultBranch string
 	// PullRequest is the pull-request event, nil for a push. With it, only
 	// Provider and RepoURLs (those of the repository the pull request
@@ -66,20 +69,23 @@ type Push struct {
 type PullRequestEvent struct {
 	// Action is the provider's action or event name as sent: GitHub's and
 	// Gitea's action, GitLab's object_attributes.action, Bitbucket's
-	// X-Event-Key.
+	// X-Event-Key, Azure DevOps' eventType (git.pullrequest.created...).
 	Action string
-	// Number is the pull request's number: GitLab's iid, Bitbucket's id.
+	// Number is the pull request's number: GitLab's iid, Bitbucket's id,
+	// Azure DevOps' pullRequestId.
 	Number int64
 	// Host is the forge's host name (lower case, port kept) from the
-	// repository's web URL; for GitHub from the repository's API URL
-	// (payload repository.url: api.github.com, or ghe.example.com for GitHub
+	// repository's web URL (Azure DevOps: its remoteUrl, without the user
+	// name); for GitHub from the repository's API URL (payload
+	// repository.url: api.github.com, or ghe.example.com for GitHub
 	// Enterprise Server), empty when the payload has none.
 	Host string
 	// Owner and Repo name the repository the pull request targets: GitHub
 	// and Gitea owner login and repository name; Bitbucket Cloud workspace
 	// slug and repository slug (from full_name); Bitbucket Server project
 	// key and repository slug; GitLab the project's namespace path and
-	// project path (path_with_namespace split at the last slash).
+	// project path (path_with_namespace split at the last slash); Azure
+	// DevOps the names of the project and of the repository.
 	Owner, Repo string
 	// ProjectID is GitLab's target project id
 	// (object_attributes.target_project_id); 0 elsewhere.
@@ -117,8 +123,31 @@ func parse(r *http.Request, secrets Secrets, limit int64) (Push, error) {
 	case h.Get("X-Event-Key") != "":
 		return parseBitbucketServer(r, secrets.BitbucketServer, limit)
 	}
-	return Push{}, fmt.Errorf("parse webhook: %w: no X-GitHub-Event, X-Gitlab-Event, X-Gitea-Event, X-Gogs-Event or X-Event-Key header", ErrUnknownProvider)
+	// Azure DevOps names no event in its headers: a request is its only
+	// when it carries none of the other providers' headers, not even empty
+	// ones, and either X-Vss-ActivityId (what Argo CD checks) or, failing
+	// that, a service hook event as its body.
+	for _, name := range eventHeaders {
+		if _, ok := h[http.CanonicalHeaderKey(name)]; ok {
+			return Push{}, fmt.Errorf("parse webhook: %w: empty %s header", ErrUnknownProvider, name)
+		}
+	}
+	if h.Get(azureDevOpsActivityHeader) != "" {
+		return parseAzureDevOps(r, secrets, limit)
+	}
+	body, err := readBody(r, "unidentified", limit)
+	if err != nil {
+		return Push{}, err
+	}
+	if isAzureDevOpsBody(body) {
+		return decodeAzureDevOps(r, secrets, body)
+	}
+	return Push{}, fmt.Errorf("parse webhook: %w: no X-GitHub-Event, X-Gitlab-Event, X-Gitea-Event, X-Gogs-Event, X-Event-Key or X-Vss-ActivityId header, and the body is no Azure DevOps service hook event", ErrUnknownProvider)
 }
+
+// eventHeaders are the headers that name the provider of a request, but
+// for Azure DevOps.
+var eventHeaders = []string{"X-Gitea-Event", "X-Gogs-Event", "X-GitHub-Event", "X-Gitlab-Event", "X-Hook-UUID", "X-Event-Key"}
 
 // isBitbucketCloudEvent reports an event key only Bitbucket Cloud sends.
 func isBitbucketCloudEvent(key string) bool {

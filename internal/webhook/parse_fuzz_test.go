@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -66,6 +67,15 @@ var fuzzProviders = []struct {
 			h.Set("X-Hub-Signature", "sha256="+hmacHex(secret, body))
 		},
 	},
+	{
+		// Azure DevOps names no event in its headers: the fuzzed event is
+		// the activity id, the event type is the body's.
+		provider: ProviderAzureDevOps, event: "X-Vss-ActivityId",
+		secret: func(s *Secrets, v string) { s.AzureDevOpsUsername, s.AzureDevOpsPassword = "argocd", v },
+		sign: func(h http.Header, secret string, _ []byte) {
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("argocd:"+secret)))
+		},
+	},
 }
 
 func hmacHex(secret string, body []byte) string {
@@ -84,14 +94,15 @@ func hmacHex(secret string, body []byte) string {
 //     and commits without empty, all-zero or repeated SHAs;
 //   - a pull-request event names its repository's owner and name and has
 //     no revision, commits or files;
-//   - a correctly signed request parses exactly as it does with no secret
-//     configured, and a request signed with another secret is refused
-//     (unless the event is ignored before verification);
+//   - a correctly signed (or authenticated) request parses exactly as it
+//     does with no secret configured, and a request signed with another
+//     secret is refused (unless the event is ignored before verification);
 //   - the body limit holds.
 func FuzzParse(f *testing.F) {
 	gh := `{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"abc","commits":[{"id":"abc","added":["a/x.yaml"],"modified":["b"],"removed":[]}],"repository":{"html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git","default_branch":"main"}}`
 	gl := `{"object_kind":"tag_push","ref":"refs/tags/v1","after":"0000000000000000000000000000000000000000","checkout_sha":"def","project":{"web_url":"https://gitlab.com/o/r","git_ssh_url":"git@gitlab.com:o/r.git","default_branch":"main"},"commits":[]}`
 	bb := `{"push":{"changes":[{"new":{"type":"branch","name":"main","target":{"hash":"123"}},"old":null,"commits":[{"hash":"123"},{"hash":"456"}]}]},"repository":{"links":{"html":{"href":"https://bitbucket.org/ws/repo"}}}}`
+	ado := `{"eventType":"git.push","publisherId":"tfs","resource":{"refUpdates":[{"name":"refs/heads/main","newObjectId":"abc"}],"commits":[{"commitId":"abc"},{"commitId":"def"}],"repository":{"name":"r","project":{"name":"p"},"defaultBranch":"refs/heads/main","remoteUrl":"https://dev.azure.com/o/p/_git/r"}}}`
 	bbs := `{"repository":{"links":{"clone":[{"href":"https://bb.example/scm/p/r.git","name":"http"},{"href":"ssh://git@bb.example:7999/p/r.git","name":"ssh"}]}},"changes":[{"ref":{"id":"refs/heads/main","displayId":"main","type":"BRANCH"},"refId":"refs/heads/main","fromHash":"0","toHash":"789","type":"UPDATE"}]}`
 	f.Add(uint8(0), "push", "application/json", []byte(gh), "s3cret")
 	f.Add(uint8(0), "push", "application/x-www-form-urlencoded", []byte("payload="+url.QueryEscape(gh)), "")
@@ -105,6 +116,11 @@ func FuzzParse(f *testing.F) {
 	f.Add(uint8(5), "repo:refs_changed", "application/json", []byte(bbs), "sec")
 	f.Add(uint8(5), "diagnostics:ping", "", []byte(`{}`), "sec")
 	f.Add(uint8(5), "repo:refs_changed", "", []byte(`{"changes":[{"refId":"refs/tags/v2","toHash":"0000"}],"repository":{"links":{"clone":[{"name":"ssh","href":""}]}}}`), "")
+	f.Add(uint8(6), "d0b1b1a3", "application/json", []byte(ado), "p@ss")
+	f.Add(uint8(6), "", "application/json; charset=utf-8", []byte(ado), "p@ss")
+	f.Add(uint8(5), "", "application/json", []byte(ado), "")
+	f.Add(uint8(6), "a", "", []byte(`{"eventType":"git.pullrequest.updated","publisherId":"tfs","resource":{"pullRequestId":3,"sourceRefName":"refs/heads/x","repository":{"name":"r","project":{"name":"p"},"remoteUrl":"https://o@dev.azure.com/o/p/_git/r"}}}`), "s")
+	f.Add(uint8(6), "a", "", []byte(`{"eventType":"build.complete","publisherId":"tfs","resource":null}`), "s")
 
 	f.Fuzz(func(t *testing.T, which uint8, event, contentType string, body []byte, secret string) {
 		p := fuzzProviders[int(which)%len(fuzzProviders)]
@@ -126,10 +142,15 @@ func FuzzParse(f *testing.F) {
 		}
 
 		// Bitbucket Server's headers with an event of Bitbucket Cloud are
-		// Bitbucket Cloud's.
+		// Bitbucket Cloud's. A request without event header (Bitbucket
+		// Server's or Azure DevOps' with an empty event) is Azure DevOps'
+		// when anything.
 		routed := p.provider
-		if p.provider == ProviderBitbucketServer && isBitbucketCloudEvent(event) {
+		switch {
+		case p.provider == ProviderBitbucketServer && isBitbucketCloudEvent(event):
 			routed = ProviderBitbucket
+		case p.provider == ProviderBitbucketServer && event == "":
+			routed = ProviderAzureDevOps
 		}
 
 		// Unverified.

@@ -52,8 +52,16 @@ func TestSecretsFromData(t *testing.T) {
 				"webhook.gogs.secret":            []byte("gogs"),
 				"webhook.bitbucket.uuid":         []byte("{uuid}"),
 				"webhook.bitbucketserver.secret": []byte("bbs"),
+				"webhook.azuredevops.username":   []byte("ado-user"),
+				"webhook.azuredevops.password":   []byte("ado-pass"),
 			},
-			want: Secrets{GitHub: "gh", GitLab: "gl", Gitea: "gogs", BitbucketUUID: "{uuid}", BitbucketServer: "bbs"},
+			want: Secrets{GitHub: "gh", GitLab: "gl", Gitea: "gogs", BitbucketUUID: "{uuid}", BitbucketServer: "bbs",
+				AzureDevOpsUsername: "ado-user", AzureDevOpsPassword: "ado-pass"},
+		},
+		{
+			name: "Azure DevOps password alone",
+			data: map[string][]byte{"webhook.azuredevops.password": []byte("ado-pass")},
+			want: Secrets{AzureDevOpsPassword: "ado-pass"},
 		},
 		{
 			name: "webhook.gitea.secret wins over webhook.gogs.secret",

@@ -26,6 +26,10 @@ var (
 	// bitbucketServerPullRequestEvents are the X-Event-Key values of
 	// Bitbucket Server (from_ref_updated is new commits on the source).
 	bitbucketServerPullRequestEvents = []string{"pr:opened", "pr:from_ref_updated", "pr:modified", "pr:merged", "pr:declined", "pr:deleted"}
+	// azureDevOpsPullRequestEvents are the eventType values of Azure DevOps'
+	// service hooks: Argo CD's azuredevopsAllowedPullRequestActions
+	// (updated includes new commits, abandonment and completion).
+	azureDevOpsPullRequestEvents = []string{"git.pullrequest.created", "git.pullrequest.updated", "git.pullrequest.merged"}
 )
 
 // checkAction returns an ErrIgnored unless action is one of allowed.

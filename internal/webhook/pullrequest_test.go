@@ -89,6 +89,11 @@ var prExamples = map[string]prExample{
 		"https://server.bitbucket.local/scm/~gopher/webhook-test.git",
 	}, PullRequestEvent{Number: 5, Host: "server.bitbucket.local", Owner: "~gopher", Repo: "webhook-test",
 		Branch: "feature/wip", HeadSHA: "32a0b8a740c2963c6f56bd8baf3dc05683d299e0"}},
+	ProviderAzureDevOps: {"azuredevops-pullrequest-created.json", []string{
+		"https://dev.azure.com/fabrikam/DefaultCollection/_git/Fabrikam",
+		"git@ssh.dev.azure.com:v3/fabrikam/DefaultCollection/Fabrikam",
+	}, PullRequestEvent{Number: 1, Host: "dev.azure.com", Owner: "Fabrikam", Repo: "Fabrikam",
+		Branch: "mytopic", HeadSHA: "53d54ac915144006c2c9e90d2c7d3880920db49c"}},
 }
 
 // examplePayload is provider's documented payload.
@@ -116,6 +121,11 @@ func hmacSHA256(header, prefix string) func(secret, body string) []string {
 // token sends the secret itself in header.
 func token(header string) func(secret, body string) []string {
 	return func(secret, _ string) []string { return []string{header, secret} }
+}
+
+// basicAuthAs sends the secret as the password of user's basic auth.
+func basicAuthAs(user string) func(secret, body string) []string {
+	return func(secret, _ string) []string { return []string{"Authorization", basicAuth(user, secret)} }
 }
 
 // giteaEvent are the headers of a Gitea pull-request event: Gitea sends
@@ -158,6 +168,8 @@ func TestParsePullRequestSecrets(t *testing.T) {
 			[]string{"X-Event-Key", "pullrequest:created"}, token("X-Hook-UUID")},
 		{ProviderBitbucketServer, "pr:opened", Secrets{BitbucketServer: secret},
 			[]string{"X-Event-Key", "pr:opened"}, hmacSHA256("X-Hub-Signature", "sha256=")},
+		{ProviderAzureDevOps, "git.pullrequest.created", Secrets{AzureDevOpsUsername: "argocd", AzureDevOpsPassword: secret},
+			[]string{"X-Vss-ActivityId", "2ab4e3d3-b7a6-425e-92b1-5a9982c1269e"}, basicAuthAs("argocd")},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
 			body := examplePayload(t, tc.provider)
@@ -419,6 +431,139 @@ func TestParseBitbucketServerPullRequest(t *testing.T) {
 		{
 			name:    "without clone links",
 			req:     webhookRequest(`{"pullRequest": {"id": 5, "toRef": {"repository": {"slug": "r", "project": {"key": "P"}}}}}`, "X-Event-Key", "pr:opened"),
+			wantErr: ErrMalformed,
+		},
+	})
+}
+
+func TestParseAzureDevOpsPullRequest(t *testing.T) {
+	const user, password = "argocd", "s3cr3t"
+	secrets := Secrets{AzureDevOpsUsername: user, AzureDevOpsPassword: password}
+	body := examplePayload(t, ProviderAzureDevOps)
+	updated := withEventType(t, body, "git.pullrequest.updated")
+	merged := withEventType(t, body, "git.pullrequest.merged")
+	commented := withEventType(t, body, "ms.vss-code.git-pullrequest-comment-event")
+	services := editRepository(t, body, func(repo map[string]any) {
+		repo["remoteUrl"] = "https://Fabrikam@Dev.Azure.com/fabrikam/Fabrikam%20Fiber/_git/Fabrikam"
+		repo["project"].(map[string]any)["name"] = "Fabrikam Fiber"
+	})
+	server := editRepository(t, body, func(repo map[string]any) {
+		repo["remoteUrl"] = "https://TFS.example.com:8443/tfs/DefaultCollection/Fabrikam/_git/Fabrikam"
+	})
+	noHead := editResource(t, body, func(res map[string]any) {
+		delete(res, "lastMergeSourceCommit")
+		res["sourceRefName"] = "mytopic"
+	})
+	noProject := editRepository(t, body, func(repo map[string]any) { delete(repo, "project") })
+	noRemote := editRepository(t, body, func(repo map[string]any) { delete(repo, "remoteUrl") })
+	noRepository := editResource(t, body, func(res map[string]any) { delete(res, "repository") })
+	noResource := editJSON(t, body, func(pl map[string]any) { delete(pl, "resource") })
+	stringID := editResource(t, body, func(res map[string]any) { res["pullRequestId"] = "1" })
+
+	runParseCases(t, []parseCase{
+		{
+			name:    "updated",
+			secrets: secrets,
+			req:     webhookRequest(updated, azureDevOpsHeaders(user, password)...),
+			want:    examplePush(ProviderAzureDevOps, "git.pullrequest.updated"),
+		},
+		{
+			name: "merged without credentials configured",
+			req:  webhookRequest(merged, azureDevOpsHeaders("", "")...),
+			want: examplePush(ProviderAzureDevOps, "git.pullrequest.merged"),
+		},
+		{
+			name:    "recognised by its body, without X-Vss-ActivityId",
+			secrets: secrets,
+			req:     webhookRequest(body, "Authorization", basicAuth(user, password)),
+			want:    examplePush(ProviderAzureDevOps, "git.pullrequest.created"),
+		},
+		{
+			name: "Azure DevOps Services remote URL with user: host without it, lower case",
+			req:  webhookRequest(services, azureDevOpsHeaders("", "")...),
+			want: Push{Provider: ProviderAzureDevOps, RepoURLs: []string{
+				"https://Fabrikam@Dev.Azure.com/fabrikam/Fabrikam%20Fiber/_git/Fabrikam",
+				"git@ssh.dev.azure.com:v3/fabrikam/Fabrikam%20Fiber/Fabrikam",
+			}, PullRequest: &PullRequestEvent{
+				Action:  "git.pullrequest.created",
+				Number:  1,
+				Host:    "dev.azure.com",
+				Owner:   "Fabrikam Fiber",
+				Repo:    "Fabrikam",
+				Branch:  "mytopic",
+				HeadSHA: "53d54ac915144006c2c9e90d2c7d3880920db49c",
+			}},
+		},
+		{
+			name: "Azure DevOps Server: host with its port",
+			req:  webhookRequest(server, azureDevOpsHeaders("", "")...),
+			want: Push{Provider: ProviderAzureDevOps, RepoURLs: []string{
+				"https://TFS.example.com:8443/tfs/DefaultCollection/Fabrikam/_git/Fabrikam",
+			}, PullRequest: &PullRequestEvent{
+				Action:  "git.pullrequest.created",
+				Number:  1,
+				Host:    "tfs.example.com:8443",
+				Owner:   "Fabrikam",
+				Repo:    "Fabrikam",
+				Branch:  "mytopic",
+				HeadSHA: "53d54ac915144006c2c9e90d2c7d3880920db49c",
+			}},
+		},
+		{
+			name: "without head commit, branch not a ref",
+			req:  webhookRequest(noHead, azureDevOpsHeaders("", "")...),
+			want: func() Push {
+				p := examplePush(ProviderAzureDevOps, "git.pullrequest.created")
+				p.PullRequest.HeadSHA = ""
+				return p
+			}(),
+		},
+		{
+			name:    "comment is ignored",
+			secrets: secrets,
+			req:     webhookRequest(commented, azureDevOpsHeaders(user, password)...),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "other git.pullrequest event is ignored",
+			req:     webhookRequest(withEventType(t, body, "git.pullrequest.merge-attempted"), azureDevOpsHeaders("", "")...),
+			wantErr: ErrIgnored,
+		},
+		{
+			name:    "ignored event with wrong basic auth is refused",
+			secrets: secrets,
+			req:     webhookRequest(commented, azureDevOpsHeaders(user, "guess")...),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without basic auth",
+			secrets: secrets,
+			req:     webhookRequest(updated, azureDevOpsHeaders("", "")...),
+			wantErr: ErrUnauthorized,
+		},
+		{
+			name:    "without project",
+			req:     webhookRequest(noProject, azureDevOpsHeaders("", "")...),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without remoteUrl",
+			req:     webhookRequest(noRemote, azureDevOpsHeaders("", "")...),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without repository",
+			req:     webhookRequest(noRepository, azureDevOpsHeaders("", "")...),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "without resource",
+			req:     webhookRequest(noResource, azureDevOpsHeaders("", "")...),
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "pullRequestId not a number",
+			req:     webhookRequest(stringID, azureDevOpsHeaders("", "")...),
 			wantErr: ErrMalformed,
 		},
 	})

@@ -8,6 +8,8 @@ const (
 	KeyGiteaSecret           = "webhook.gitea.secret"
 	KeyBitbucketUUID         = "webhook.bitbucket.uuid"
 	KeyBitbucketServerSecret = "webhook.bitbucketserver.secret"
+	KeyAzureDevOpsUsername   = "webhook.azuredevops.username"
+	KeyAzureDevOpsPassword   = "webhook.azuredevops.password"
 )
 
 // Secrets are the shared secrets the providers' requests are verified
@@ -25,6 +27,12 @@ type Secrets struct {
 	BitbucketUUID string
 	// BitbucketServer is the HMAC key of Bitbucket Server's X-Hub-Signature.
 	BitbucketServer string
+	// AzureDevOpsUsername and AzureDevOpsPassword must equal the user name
+	// and password of the basic auth of Azure DevOps service hook requests
+	// once either is set: both are then compared, an unset one with an
+	// empty value, as in Argo CD.
+	AzureDevOpsUsername string
+	AzureDevOpsPassword string
 }
 
 // SecretsFromData reads the webhook secrets from the data of Argo CD's
@@ -38,10 +46,12 @@ func SecretsFromData(data map[string][]byte) Secrets {
 		gitea = string(data[KeyGogsSecret])
 	}
 	return Secrets{
-		GitHub:          string(data[KeyGitHubSecret]),
-		GitLab:          string(data[KeyGitLabSecret]),
-		Gitea:           gitea,
-		BitbucketUUID:   string(data[KeyBitbucketUUID]),
-		BitbucketServer: string(data[KeyBitbucketServerSecret]),
+		GitHub:              string(data[KeyGitHubSecret]),
+		GitLab:              string(data[KeyGitLabSecret]),
+		Gitea:               gitea,
+		BitbucketUUID:       string(data[KeyBitbucketUUID]),
+		BitbucketServer:     string(data[KeyBitbucketServerSecret]),
+		AzureDevOpsUsername: string(data[KeyAzureDevOpsUsername]),
+		AzureDevOpsPassword: string(data[KeyAzureDevOpsPassword]),
 	}
 }
