@@ -85,6 +85,15 @@ func TestAPI(t *testing.T) {
 		return body
 	}
 	const gb = "/api/v1/applications/argocd/api-guestbook"
+	// The server reads Applications from its own watch, which may be a
+	// moment behind the client waitApp reads with.
+	ok, last := kubetest.Poll(30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		_, body := request(t, ts, "GET", "/api/v1/applications?sync=OutOfSync&search=api-secret", apiToken, "")
+		return strings.Contains(body, `"api-secret"`), body
+	})
+	if !ok {
+		t.Fatalf("the server never listed api-secret as OutOfSync: %s", last)
+	}
 
 	t.Run("list and filters", func(t *testing.T) {
 		for _, tc := range []struct{ query, want string }{
