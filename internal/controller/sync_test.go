@@ -65,20 +65,7 @@ spec:
 // label when the test ends.
 func openGate(t *testing.T, c client.Client, gate string) {
 	t.Helper()
-	var nodes corev1.NodeList
-	if err := c.List(context.Background(), &nodes); err != nil {
-		t.Fatal(err)
-	}
-	for i := range nodes.Items {
-		n := &nodes.Items[i]
-		patch := client.RawPatch("application/merge-patch+json", []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, gateLabel, gate)))
-		if err := c.Patch(context.Background(), n, patch); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = c.Patch(context.Background(), n, client.RawPatch("application/merge-patch+json", []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:null}}}`, gateLabel))))
-		})
-	}
+	kubetest.OpenGate(t, c, gateLabel, gate)
 }
 
 func exists(c client.Client, obj client.Object, ns, name string) bool {

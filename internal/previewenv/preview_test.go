@@ -412,23 +412,12 @@ func waitStatus(t *testing.T, g *giteatest.Server, repo, sha, app, state string)
 	}
 }
 
-// openGate labels every fake node with the gate, and removes the label
-// when the test ends.
+// openGate schedules the preview's Pod: it labels every fake node with
+// the gate until the test ends.
 func openGate(t *testing.T, c client.Client) {
 	t.Helper()
-	var nodes corev1.NodeList
-	if err := c.List(context.Background(), &nodes); err != nil || len(nodes.Items) == 0 {
-		t.Fatalf("no nodes to open the gate on (%v)", err)
-	}
-	for i := range nodes.Items {
-		n := &nodes.Items[i]
-		label := func(v string) client.Patch {
-			return client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"metadata":{"labels":{%q:%s}}}`, gateLabel, v)))
-		}
-		if err := c.Patch(context.Background(), n, label(`"preview"`)); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Patch(context.Background(), n, label("null")) })
+	if kubetest.OpenGate(t, c, gateLabel, "preview") == 0 {
+		t.Fatal("no nodes to open the gate on")
 	}
 }
 
